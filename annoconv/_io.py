@@ -1,0 +1,138 @@
+"""File input and atomic output shared by the format plugins."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import DestinationExistsError, InputPathError, ParseError, WriteError
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC during bulk object creation (worth 1.8-3.6x on large JSON; PERFORMANCE.md)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def input_file(path: str | Path, what: str) -> Path:
+    """``path`` as an existing, readable regular file, or a clear InputPathError."""
+    p = Path(path)
+    if not p.exists():
+        raise InputPathError(f"no such file (expected {what})", file=p)
+    if p.is_dir():
+        raise InputPathError(f"is a directory, expected {what}", file=p)
+    if not os.access(p, os.R_OK):
+        raise InputPathError("permission denied: file is not readable", file=p)
+    return p
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputPathError(f"cannot read: {exc.strerror or exc}", file=path) from None
+
+
+def load_json(path: str | Path, what: str = "a JSON file") -> Any:
+    """Parse a JSON file with orjson, GC paused; errors name the line and column."""
+    p = input_file(path, what)
+    data = read_bytes(p)
+    if not data.strip():
+        raise ParseError(f"file is empty (expected {what})", file=p)
+    with gc_paused():
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"malformed JSON: {exc.msg}", file=p,
+                             location=f"line {exc.lineno}, column {exc.colno}") from None
+
+
+def dump_json(value: Any, path: Path, indent: bool = False) -> None:
+    option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
+    path.write_bytes(orjson.dumps(value, option=option))
+
+
+def check_destination(dest: Path, directory: bool, overwrite: bool) -> None:
+    """Refuse a destination of the wrong type, or a non-empty one unless ``overwrite``."""
+    if not dest.exists():
+        return
+    if directory and not dest.is_dir():
+        raise WriteError("exists and is not a directory (this format writes a directory)", file=dest)
+    if not directory and dest.is_dir():
+        raise WriteError("is a directory (this format writes a single file; give a file path)", file=dest)
+    non_empty = any(dest.iterdir()) if directory else dest.stat().st_size > 0
+    if non_empty and not overwrite:
+        raise DestinationExistsError("destination exists and is not empty (use --overwrite / overwrite=True)",
+                                     file=dest)
+
+
+@contextmanager
+def atomic_output(dest: str | Path, directory: bool, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling path to write into; move it onto ``dest`` only on success.
+
+    On any exception the temporary output (and any parent folders created for it) is removed
+    and ``dest`` is left exactly as it was.
+    """
+    dest = Path(dest)
+    check_destination(dest, directory, overwrite)
+    created = [p for p in reversed(dest.absolute().parents) if not p.exists()]
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    except OSError as exc:
+        _remove_created(created)
+        raise WriteError(f"cannot create the output: {exc.strerror or exc}", file=dest) from None
+    target = staging if directory else staging / dest.name
+    try:
+        yield target
+        _move_into_place(staging, target, dest, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_created(created)
+        raise
+
+
+def _move_into_place(staging: Path, target: Path, dest: Path, directory: bool) -> None:
+    try:
+        if not directory:
+            os.replace(target, dest)
+            staging.rmdir()
+            return
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700 folders
+        if dest.exists():
+            old = staging.with_name(staging.name + ".old")
+            os.rename(dest, old)
+            os.rename(staging, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, dest)
+    except OSError as exc:
+        raise WriteError(f"cannot move the output into place: {exc.strerror or exc}", file=dest) from None
+
+
+def _remove_created(created: list[Path]) -> None:
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,123 @@
+"""read -> predict losses -> write: the library API behind the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._io import atomic_output
+from .errors import AnnoconvError, LossError, OptionError, WriteError
+from .formats import get_format
+from .formats._base import Context, Format, annotation_features, item_features
+from .ir import Dataset
+from .report import Report, Severity
+
+# progress(phase, advance, total): phase is "read" or "write"; total is None while unknown.
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def _context(fmt: Format, options: Mapping[str, Any], report: Report, writing: bool,
+             progress: Progress | None, total: int | None, source: Path) -> Context:
+    phase = "write" if writing else "read"
+    callback = (lambda n: progress(phase, n, total)) if progress is not None else None
+    return Context(fmt, fmt.resolve_options(options, writing), report, callback, source)
+
+
+def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: Progress | None = None,
+         **options: Any) -> Dataset:
+    """Read the dataset at ``path`` in format ``fmt``; issues found while reading go into ``report``."""
+    format_ = get_format(fmt)
+    if format_.reader is None:
+        raise OptionError(f"format {fmt!r} can only be written, not read")
+    report = report if report is not None else Report()
+    path = Path(path)
+    context = _context(format_, options, report, False, progress, None, path)
+    return format_.reader(path, context)
+
+
+def predict_losses(dataset: Dataset, fmt: str) -> Report:
+    """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
+    format_ = get_format(fmt)
+    caps = format_.capabilities
+    counts: dict[str, list[Any]] = {}  # feature -> [occurrences, set of item ids]
+    for item in dataset.items:
+        for feature in item_features(item):
+            counts.setdefault(feature, [0, set()])[0] += 1
+            counts[feature][1].add(item.id)
+        for annotation in item.annotations:
+            for feature in annotation_features(annotation):
+                entry = counts.setdefault(feature, [0, set()])
+                entry[0] += 1
+                entry[1].add(item.id)
+    if any(label.color is not None for label in dataset.labels):
+        counts["label-color"] = [sum(label.color is not None for label in dataset.labels), set()]
+    report = Report()
+    for feature, (count, items) in counts.items():
+        loss = caps.loss(feature, format_.name)
+        if loss is not None:
+            report.predict(loss[0], loss[1], count=count, items=len(items))
+    return report
+
+
+def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = False, strict: bool = False,
+          report: Report | None = None, progress: Progress | None = None, **options: Any) -> Report:
+    """Write ``dataset`` to ``path`` in format ``fmt``, atomically; return the Report.
+
+    With ``strict=True`` nothing is written if any loss is predicted (raises LossError).
+    A failure leaves ``path`` exactly as it was.
+    """
+    format_ = get_format(fmt)
+    if format_.writer is None:
+        raise OptionError(f"format {fmt!r} can only be read, not written")
+    report = report if report is not None else Report()
+    path = Path(path)
+    context = _context(format_, options, report, True, progress, len(dataset.items), path)
+    report.predicted.extend(predict_losses(dataset, fmt).predicted)
+    if strict:
+        _refuse_losses(report, fmt)
+    with atomic_output(path, format_.output_is_directory, overwrite) as target:
+        try:
+            format_.writer(dataset, target, context)
+        except AnnoconvError:
+            raise
+        except OSError as exc:
+            raise WriteError(f"cannot write: {exc.strerror or exc}", file=exc.filename or path) from None
+    return report
+
+
+def _refuse_losses(report: Report, fmt: str) -> None:
+    losses = [s for s in report.summary(predicted=True) if s.severity is not Severity.INFO]
+    if losses:
+        raise LossError(f"strict: writing {fmt} would lose information: " + "; ".join(map(str, losses)))
+
+
+def split_options(src: Format, dst: Format, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Route ``options`` to the reader, the writer, or both, by the names each declares."""
+    read_names = {o.name for o in src.read_options}
+    write_names = {o.name for o in dst.write_options}
+    unknown = sorted(set(options) - read_names - write_names)
+    if unknown:
+        raise OptionError(f"unknown option {', '.join(map(repr, unknown))} for reading {src.name!r} "
+                          f"or writing {dst.name!r} (known: {', '.join(sorted(read_names | write_names)) or 'none'})")
+    return ({k: v for k, v in options.items() if k in read_names},
+            {k: v for k, v in options.items() if k in write_names})
+
+
+def convert(src_fmt: str, dst_fmt: str, src: str | Path, dst: str | Path, *, overwrite: bool = False,
+            strict: bool = False, dry_run: bool = False, progress: Progress | None = None,
+            **options: Any) -> Report:
+    """Convert ``src`` (format ``src_fmt``) into ``dst`` (format ``dst_fmt``) and return the Report.
+
+    ``options`` go to the reader and/or the writer that declare them. With ``dry_run`` nothing is
+    written and the Report holds the predicted losses only.
+    """
+    read_options, write_options = split_options(get_format(src_fmt), get_format(dst_fmt), options)
+    report = Report()
+    dataset = read(src_fmt, src, report=report, progress=progress, **read_options)
+    if dry_run:
+        get_format(dst_fmt).resolve_options(write_options, writing=True)  # still reject bad values
+        report.predicted.extend(predict_losses(dataset, dst_fmt).predicted)
+        return report
+    return write(dataset, dst_fmt, dst, overwrite=overwrite, strict=strict, report=report, progress=progress,
+                 **write_options)

@@ -1,0 +1,186 @@
+"""What a format plugin declares: name, reader, writer, options and capabilities.
+
+A reader is ``read(path, context) -> Dataset``; a writer is ``write(dataset, path, context)``
+and writes into ``path`` (a temporary sibling of the real destination: annoconv renames it
+into place only when the writer returns). Neither prints nor exits; everything they have to
+say goes into ``context.report``.
+
+Capabilities are stated per *feature* (an annotation kind, or a property such as holes or
+scores): a feature is held natively, converted into something else (``converted`` says into
+what), or dropped. The same :meth:`Capabilities.loss` text is used to predict losses before
+writing and by the writer when it records them, so the two can be compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import OptionError
+from ..ir import Annotation, Box, Dataset, Item, Polygon
+from ..report import Code, Report
+
+# feature -> human name, in the order of the capability matrix
+FEATURES: dict[str, str] = {
+    "box": "Box",
+    "rotated-box": "Rotated box",
+    "polygon": "Polygon",
+    "polygon-multipart": "Multi-part polygon",
+    "polygon-holes": "Polygon holes",
+    "polyline": "Polyline",
+    "point": "Point",
+    "keypoints": "Keypoints",
+    "mask": "Mask",
+    "tag": "Tag",
+    "caption": "Caption",
+    "attributes": "Attributes",
+    "score": "Score",
+    "crowd": "Crowd flag",
+    "subset": "Subsets",
+    "label-color": "Label colours",
+}
+
+_KIND_FEATURES = {"box", "polygon", "polyline", "point", "keypoints", "mask", "tag", "caption"}
+_GEOMETRY_FEATURES = {"rotated-box", "polygon-multipart", "polygon-holes"}
+
+
+def annotation_features(annotation: Annotation) -> list[str]:
+    """The features one annotation uses."""
+    features = [annotation.kind]
+    if isinstance(annotation, Box) and annotation.rotated:
+        features.append("rotated-box")
+    elif isinstance(annotation, Polygon):
+        if annotation.multipart:
+            features.append("polygon-multipart")
+        if annotation.has_holes:
+            features.append("polygon-holes")
+    if annotation.attributes:
+        features.append("attributes")
+    if annotation.score is not None:
+        features.append("score")
+    if annotation.iscrowd:
+        features.append("crowd")
+    return features
+
+
+def item_features(item: Item) -> list[str]:
+    return ["subset"] if item.subset is not None else []
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """``native``: features held as they are; ``converted``: feature -> what it is written as."""
+
+    native: frozenset[str]
+    converted: Mapping[str, str] = field(default_factory=dict)
+
+    def loss(self, feature: str, format_name: str) -> tuple[Code, str] | None:
+        """The (code, message) recorded when ``feature`` is written in this format, or None if kept."""
+        if feature in self.native:
+            return None
+        name = FEATURES[feature]
+        if feature in self.converted:
+            code = Code.GEOMETRY_CONVERTED if feature in _KIND_FEATURES | _GEOMETRY_FEATURES else Code.FIELD_DROPPED
+            return code, f"{name} written as {self.converted[feature]} ({format_name})"
+        if feature in _KIND_FEATURES:
+            return Code.UNSUPPORTED_KIND, f"{name} annotations dropped: {format_name} cannot hold them"
+        if feature in _GEOMETRY_FEATURES:
+            return Code.GEOMETRY_CONVERTED, f"{name} dropped: {format_name} cannot hold it"
+        code = {"attributes": Code.ATTRIBUTE_DROPPED, "score": Code.SCORE_DROPPED}.get(feature, Code.FIELD_DROPPED)
+        return code, f"{name} dropped: {format_name} cannot hold it"
+
+    def cell(self, feature: str) -> str:
+        """Capability-matrix cell: 'yes', '→ what it becomes', or '—'."""
+        if feature in self.native:
+            return "yes"
+        if feature in self.converted:
+            return f"→ {self.converted[feature]}"
+        return "—"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A format option: ``name`` (Python identifier; ``--name-with-dashes`` on the CLI)."""
+
+    name: str
+    type: Callable[[Any], Any]
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+
+    def coerce(self, value: Any, format_name: str) -> Any:
+        try:
+            converted = self.type(value) if value is not None else None
+        except (TypeError, ValueError):
+            raise OptionError(f"option {self.name!r} of format {format_name!r}: cannot use {value!r} "
+                              f"({self.help})") from None
+        if self.choices is not None and converted not in self.choices:
+            raise OptionError(f"option {self.name!r} of format {format_name!r}: expected one of "
+                              f"{', '.join(map(str, self.choices))}, got {value!r}")
+        return converted
+
+
+def boolean(value: Any) -> bool:
+    """Option type for flags: accepts bools and the usual strings."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(value)
+
+
+ON_ERROR = Option("on_error", str, "fail", "what to do with a bad item: fail, or skip it and report it",
+                  ("fail", "skip"))
+
+
+@dataclass
+class Context:
+    """What a reader or writer gets besides the path: options, the report, a progress callback."""
+
+    format: "Format"
+    options: dict[str, Any]
+    report: Report
+    progress: Callable[[int], None] | None = None
+    source: Path | None = None  # the user-facing path (writers get a temporary one)
+
+    def step(self, count: int = 1) -> None:
+        if self.progress is not None:
+            self.progress(count)
+
+    def record_loss(self, feature: str, *, item: Item | None = None, annotation: Annotation | None = None,
+                    count: int = 1, **detail: Any) -> None:
+        """Record in the report that ``feature`` was not kept as it is (no-op if the format holds it)."""
+        loss = self.format.capabilities.loss(feature, self.format.name)
+        if loss is not None:
+            self.report.add(loss[0], loss[1], item=item.id if item else None,
+                            annotation=annotation.id if annotation else None, count=count, **detail)
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    summary: str
+    spec_url: str
+    capabilities: Capabilities
+    reader: Callable[[Path, Context], Dataset] | None = None
+    writer: Callable[[Dataset, Path, Context], None] | None = None
+    read_options: tuple[Option, ...] = ()
+    write_options: tuple[Option, ...] = ()
+    output_is_directory: bool = False
+    extensions: tuple[str, ...] = ()
+
+    def resolve_options(self, given: Mapping[str, Any], writing: bool) -> dict[str, Any]:
+        """Defaults overlaid with ``given``; an unknown name raises OptionError."""
+        declared = {option.name: option for option in (self.write_options if writing else self.read_options)}
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            known = ", ".join(sorted(declared)) or "none"
+            raise OptionError(f"format {self.name!r} has no {'write' if writing else 'read'} option "
+                              f"{', '.join(map(repr, unknown))} (known: {known})")
+        return {name: option.coerce(given[name], self.name) if name in given else option.default
+                for name, option in declared.items()}

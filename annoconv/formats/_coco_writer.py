@@ -1,0 +1,234 @@
+"""IR -> COCO JSON.
+
+Every object annotation gets ``id``, ``image_id``, ``category_id``, ``segmentation``, ``area``,
+``bbox`` ([x, y, width, height], continuous pixels) and ``iscrowd``. Annotations sharing a
+``group`` and label are written as one COCO annotation: several polygons become one
+multi-part polygon, and a Keypoints annotation joins the shape of its group. Values the
+reader kept in ``extras`` (the source ``bbox`` and ``area``, unknown fields) are written back
+as they were, so COCO -> COCO keeps every field.
+
+- Box: ``bbox``, ``segmentation: []``; a rotated Box: its 4-corner polygon plus the enclosing
+  bbox (reported as ``geometry-converted``).
+- Polygon: one flat ring per region; a polygon with holes is rasterized into an RLE mask
+  (COCO polygons cannot hold holes), reported as ``geometry-converted``.
+- Mask: RLE with compressed string counts (uncompressed when the source was), ``iscrowd`` as
+  in the source.
+- Keypoints: flat [x, y, v] * K with ``num_keypoints``; alone, bbox = the labelled points' bounds.
+- Tag: ``{id, image_id, category_id}`` (image-level label); Caption: ``{id, image_id, caption}``.
+- Polyline and Point annotations cannot be held and are dropped with ``unsupported-kind``.
+
+Ids: source category, image and annotation ids are kept when they are unique integers;
+otherwise all ids of that kind are renumbered from 1 in dataset order (reported as ``id-reassigned``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import dump_json, gc_paused
+from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Polygon, Tag, rle
+from ..raster import polygon_mask
+from ..report import Code
+from ._base import Context, annotation_features
+
+# Written by the writer itself; a same-named extra is a source value used in its place or ignored.
+_COMPUTED = {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "keypoints",
+             "num_keypoints", "score", "attributes", "caption", "rle_uncompressed"}
+
+
+def _int_ids(values: list[Any]) -> bool:
+    """True when every value is an int (not bool) and no two are equal."""
+    return (all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+            and len(set(values)) == len(values))
+
+
+def _passthrough(target: dict[str, Any], extras: dict[str, Any], skip: Iterable[str] = _COMPUTED) -> None:
+    for key, value in extras.items():
+        if key.startswith("coco:") and key[5:] not in skip:
+            target[key[5:]] = value
+
+
+class CocoWriter:
+    def __init__(self, dataset: Dataset, context: Context) -> None:
+        self.dataset = dataset
+        self.context = context
+        self.report = context.report
+
+    def _assign(self, what: str, source_ids: list[Any]) -> list[Any]:
+        if _int_ids(source_ids):
+            return source_ids
+        if any(v is not None for v in source_ids):
+            self.report.add(Code.ID_REASSIGNED, f"{what} ids renumbered from 1 (source ids are not unique integers)")
+        return list(range(1, len(source_ids) + 1))
+
+    def build(self) -> dict[str, Any]:
+        ds = self.dataset
+        out: dict[str, Any] = {}
+        for key, value in ds.extras.items():
+            if key.startswith("coco:"):
+                out[key[5:]] = value
+        label_ids = self._assign("category", [label.id for label in ds.labels])
+        self.category_id = {label.name: cid for label, cid in zip(ds.labels, label_ids)}
+        categories = []
+        for label, cid in zip(ds.labels, label_ids):
+            category: dict[str, Any] = {"id": cid, "name": label.name,
+                                        "supercategory": label.parent or label.extras.get("coco:supercategory", "")}
+            if label.keypoints or "coco:skeleton" in label.extras:
+                category["keypoints"] = list(label.keypoints)
+                category["skeleton"] = [[a + 1, b + 1] for a, b in label.skeleton]
+            _passthrough(category, label.extras, {"id", "name", "supercategory", "keypoints"})
+            if label.color is not None:
+                self.context.record_loss("label-color")
+            categories.append(category)
+        image_ids = self._assign("image", [item.extras.get("coco:id") for item in ds.items])
+        images, annotations = [], []
+        for item, image_id in zip(ds.items, image_ids):
+            images.append(self._image(item, image_id))
+            annotations.extend(self._annotations(item, image_id))
+            self.context.step()
+        annotation_ids = self._assign("annotation", [a.get("id") for a in annotations])
+        for annotation, ann_id in zip(annotations, annotation_ids):
+            annotation["id"] = ann_id
+        out["images"] = images
+        out["annotations"] = annotations
+        out["categories"] = categories
+        self.report.stats["items_written"] = len(images)
+        self.report.stats["annotations_written"] = len(annotations)
+        return out
+
+    def _image(self, item: Item, image_id: Any) -> dict[str, Any]:
+        image: dict[str, Any] = {"id": image_id, "file_name": item.image.path}
+        if item.image.width is not None and item.image.height is not None:
+            image["width"], image["height"] = item.image.width, item.image.height
+        elif not ("coco:width" in item.extras and "coco:height" in item.extras):
+            self.report.add(Code.IMAGE_SIZE_MISSING, "image size unknown: 'width'/'height' not written",
+                            item=item.id)
+        _passthrough(image, item.extras, {"id", "file_name"})
+        if item.subset is not None:
+            self.context.record_loss("subset", item=item)
+        if item.attributes:
+            image["attributes"] = item.attributes
+        return image
+
+    # --- annotations --------------------------------------------------------------------------
+    def _annotations(self, item: Item, image_id: Any) -> list[dict[str, Any]]:
+        groups: dict[Any, list[Annotation]] = {}
+        singles: list[list[Annotation]] = []
+        for ann in item.annotations:
+            for feature in annotation_features(ann):
+                if feature not in ("polygon-holes", "rotated-box"):  # recorded where converted
+                    self.context.record_loss(feature, item=item, annotation=ann)
+            if isinstance(ann, (Polygon, Box, Mask, Keypoints)) and ann.group is not None:
+                key = (ann.group, ann.label)
+                if key not in groups:
+                    groups[key] = []
+                    singles.append(groups[key])
+                groups[key].append(ann)
+            else:
+                singles.append([ann])
+        out = []
+        for members in singles:
+            for parts in _split_group(members):
+                written = self._object(item, image_id, parts)
+                if written is not None:
+                    out.append(written)
+        return out
+
+    def _object(self, item: Item, image_id: Any, parts: list[Annotation]) -> dict[str, Any] | None:
+        first = parts[0]
+        if isinstance(first, Caption):
+            ann = {"id": first.id, "image_id": image_id, "caption": first.text}
+            if first.label is not None:
+                ann["category_id"] = self.category_id[first.label]
+            _passthrough(ann, first.extras, _COMPUTED - {"category_id"})
+            return ann
+        if not isinstance(first, (Tag, Box, Polygon, Mask, Keypoints)):
+            return None  # Polyline, Point: loss already recorded
+        shape = next((p for p in parts if not isinstance(p, Keypoints)), None)
+        points = next((p for p in parts if isinstance(p, Keypoints)), None)
+        main = shape or first
+        ann: dict[str, Any] = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
+        if isinstance(main, Tag):
+            _passthrough(ann, main.extras)
+            return ann
+        segmentation, bbox, area = self._geometry(item, shape, parts) if shape is not None else ([], None, None)
+        if points is not None:
+            ann["keypoints"] = [value for (x, y), v in zip(points.xy.tolist(), points.visibility.tolist())
+                                for value in (x, y, v)]
+            ann["num_keypoints"] = points.labelled
+            if bbox is None:
+                bounds = points.bounds()
+                bbox = [0.0, 0.0, 0.0, 0.0] if bounds is None else _xywh(bounds)
+                area = bbox[2] * bbox[3]
+        source = main.extras
+        ann["segmentation"] = source.get("coco:segmentation", segmentation)
+        ann["area"] = source.get("coco:area", area)
+        ann["bbox"] = source.get("coco:bbox", bbox)
+        ann["iscrowd"] = int(main.iscrowd)
+        if main.score is not None:
+            ann["score"] = main.score
+        if main.attributes:
+            ann["attributes"] = main.attributes
+        _passthrough(ann, source)
+        return ann
+
+    def _geometry(self, item: Item, shape: Annotation, parts: list[Annotation]) -> tuple[Any, list[float], float]:
+        if isinstance(shape, Box):
+            if not shape.rotated:
+                return [], _xywh(shape.xyxy), shape.area()
+            self.context.record_loss("rotated-box", item=item, annotation=shape)
+            return [shape.corners().ravel()], _xywh(shape.bounds()), shape.area()
+        if isinstance(shape, Mask):
+            return _rle(shape), [float(v) for v in rle.bbox(shape.counts, shape.size)], float(shape.area())
+        polygons = [p for p in parts if isinstance(p, Polygon)]
+        regions = [region for polygon in polygons for region in polygon.regions]
+        bounds = np.concatenate([region[0] for region in regions])
+        bbox = _xywh(np.concatenate([bounds.min(axis=0), bounds.max(axis=0)]))
+        area = sum(polygon.area() for polygon in polygons)
+        if not any(len(region) > 1 for region in regions):
+            return [region[0].ravel() for region in regions], bbox, area
+        size = item.image.size
+        if size is None:
+            self.report.add(Code.GEOMETRY_CONVERTED, "Polygon holes dropped: the image size is unknown, so the "
+                            "polygon cannot be written as an RLE mask", item=item.id, annotation=shape.id)
+            return [region[0].ravel() for region in regions], bbox, area
+        self.context.record_loss("polygon-holes", item=item, annotation=shape)
+        counts = rle.encode(polygon_mask(regions, *size))
+        return {"size": list(size), "counts": rle.to_string(counts)}, bbox, area
+
+
+def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
+    """One COCO annotation for polygons (+ keypoints), or a box/mask (+ keypoints); the rest alone."""
+    if len(members) == 1:
+        return [members]
+    polygons = [m for m in members if isinstance(m, Polygon)]
+    others = [m for m in members if not isinstance(m, (Polygon, Keypoints))]
+    keypoints = [m for m in members if isinstance(m, Keypoints)]
+    if polygons and not others:
+        head, rest = polygons + keypoints[:1], keypoints[1:]
+    elif len(others) == 1 and not polygons:
+        head, rest = others + keypoints[:1], keypoints[1:]
+    else:
+        return [[m] for m in members]
+    return [head] + [[m] for m in rest]
+
+
+def _xywh(xyxy: np.ndarray) -> list[float]:
+    x1, y1, x2, y2 = (float(v) for v in xyxy)
+    return [x1, y1, x2 - x1, y2 - y1]
+
+
+def _rle(mask: Mask) -> dict[str, Any]:
+    counts: Any = mask.counts if mask.extras.get("coco:rle_uncompressed") else rle.to_string(mask.counts)
+    return {"size": list(mask.size), "counts": counts}
+
+
+def write_coco(dataset: Dataset, path: Path, context: Context) -> None:
+    """Write ``dataset`` as one COCO JSON file (see the module docstring)."""
+    with gc_paused():
+        data = CocoWriter(dataset, context).build()
+    dump_json(data, path, indent=bool(context.options.get("indent")))
