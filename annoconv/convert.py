@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -39,24 +40,22 @@ def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: 
 def predict_losses(dataset: Dataset, fmt: str) -> Report:
     """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
     format_ = get_format(fmt)
-    caps = format_.capabilities
-    counts: dict[str, list[Any]] = {}  # feature -> [occurrences, set of item ids]
+    occurrences: Counter[str] = Counter()  # feature -> annotations (or items) using it
+    items_using: Counter[str] = Counter()  # feature -> items using it
     for item in dataset.items:
-        for feature in item_features(item):
-            counts.setdefault(feature, [0, set()])[0] += 1
-            counts[feature][1].add(item.id)
+        features = item_features(item)
         for annotation in item.annotations:
-            for feature in annotation_features(annotation):
-                entry = counts.setdefault(feature, [0, set()])
-                entry[0] += 1
-                entry[1].add(item.id)
-    if any(label.color is not None for label in dataset.labels):
-        counts["label-color"] = [sum(label.color is not None for label in dataset.labels), set()]
+            features += annotation_features(annotation)
+        occurrences.update(features)
+        items_using.update(set(features))
+    colored = sum(label.color is not None for label in dataset.labels)
+    if colored:
+        occurrences["label-color"] = colored
     report = Report()
-    for feature, (count, items) in counts.items():
-        loss = caps.loss(feature, format_.name)
+    for feature, count in occurrences.items():
+        loss = format_.capabilities.loss(feature, format_.name)
         if loss is not None:
-            report.predict(loss[0], loss[1], count=count, items=len(items))
+            report.predict(loss[0], loss[1], count=count, items=items_using[feature])
     return report
 
 

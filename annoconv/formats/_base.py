@@ -49,13 +49,16 @@ _GEOMETRY_FEATURES = {"rotated-box", "polygon-multipart", "polygon-holes"}
 def annotation_features(annotation: Annotation) -> list[str]:
     """The features one annotation uses."""
     features = [annotation.kind]
-    if isinstance(annotation, Box) and annotation.rotated:
-        features.append("rotated-box")
-    elif isinstance(annotation, Polygon):
-        if annotation.multipart:
+    if type(annotation) is Polygon:
+        regions = annotation.regions
+        if len(regions) > 1:
             features.append("polygon-multipart")
-        if annotation.has_holes:
-            features.append("polygon-holes")
+        for region in regions:
+            if len(region) > 1:
+                features.append("polygon-holes")
+                break
+    elif type(annotation) is Box and annotation.angle % 360.0:
+        features.append("rotated-box")
     if annotation.attributes:
         features.append("attributes")
     if annotation.score is not None:

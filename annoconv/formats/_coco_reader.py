@@ -14,6 +14,7 @@ no place for are kept in ``extras`` as ``"coco:<key>"`` and written back by the 
 
 from __future__ import annotations
 
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..errors import AnnoconvError, SchemaError
 from ..ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon, Tag
 from ..report import Code
 from ._base import Context
+from ._coco_coordinates import DeferredCoordinates
 
 _IMAGE_KEYS = {"id", "file_name", "width", "height"}
 _CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton"}
@@ -50,14 +52,17 @@ def _kind_of(value: Any) -> str:
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
+_NUMBER_TYPES = frozenset({int, float})  # what orjson gives for JSON numbers (bool excluded)
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return type(value) in _NUMBER_TYPES
 
 
 class CocoReader:
     """One read of one COCO file; ``read()`` returns the Dataset."""
 
-    def __init__(self, path: Path, context: Context) -> None:
+    def __init__(self, path: Path, context: Context, bulk: bool = True) -> None:
         self.path = path
         self.context = context
         self.report = context.report
@@ -66,6 +71,8 @@ class CocoReader:
         self.label_by_id: dict[Any, str] = {}
         self.items: list[Item] = []
         self.item_by_id: dict[Any, Item] = {}
+        # Coordinates converted in bulk at the end (fast); None: one annotation at a time (exact errors).
+        self.deferred: DeferredCoordinates | None = DeferredCoordinates() if bulk else None
 
     # --- errors -------------------------------------------------------------------------------
     def error(self, problem: str, location: str, item: Item | None = None) -> SchemaError:
@@ -78,12 +85,8 @@ class CocoReader:
         self.report.add(code, "bad input skipped (on_error=skip)", item=item, error=exc.message)
 
     # --- top level ----------------------------------------------------------------------------
-    def read(self) -> Dataset:
-        data = load_json(self.path, "a COCO JSON file")
-        with gc_paused():
-            return self._build(data)
-
-    def _build(self, data: Any) -> Dataset:
+    def build(self, data: Any) -> Dataset:
+        """The Dataset of the parsed JSON ``data``; raises _BulkRejected when the bulk conversion fails."""
         extras: dict[str, Any] = {}
         if isinstance(data, list):  # a results file: [{"image_id", "category_id", "bbox", "score"}, ...]
             images: list[Any] = []
@@ -108,6 +111,8 @@ class CocoReader:
             except SchemaError as exc:
                 self.skipped(exc, Code.ITEM_SKIPPED, str(image.get("file_name")) if isinstance(image, dict) else None)
         self._annotations(annotations, results=isinstance(data, list))
+        if self.deferred is not None and not self.deferred.resolve():
+            raise _BulkRejected
         self.report.stats["items_read"] = self.report.stats.get("items_read", 0) + len(self.items)
         return Dataset(self.labels, self.items, extras)
 
@@ -206,20 +211,23 @@ class CocoReader:
     def _annotations(self, annotations: list[Any], results: bool) -> None:
         step = self.context.step
         unknown_labels: set[Any] = set()
+        item_by_id, label_by_id = self.item_by_id, self.label_by_id
         for index, raw in enumerate(annotations):
-            location = f"$.annotations[{index}]" if not results else f"$[{index}]"
             item = None
             try:
-                if not isinstance(raw, dict):
-                    raise self.error(f"expected an annotation object, got {_kind_of(raw)}", location)
-                item = self._item_for(raw, location, results)
+                if type(raw) is not dict:
+                    raise self.error(f"expected an annotation object, got {_kind_of(raw)}",
+                                     _where(index, results))
+                item = item_by_id.get(raw.get("image_id")) or self._item_for(raw, index, results)
                 if "segments_info" in raw:
                     self.report.add(Code.SKIPPED_CONTENT, "COCO panoptic segments not read (their masks live "
                                     "in PNG files); use the instance or stuff annotations", item=item.id,
                                     segments=len(raw["segments_info"]))
                     continue
-                label = self._label_for(raw, location, item, results, unknown_labels)
-                item.annotations.extend(self._annotation(raw, location, item, label))
+                label = label_by_id.get(raw.get("category_id"))
+                if label is None or "caption" in raw:
+                    label = self._label_for(raw, index, item, results, unknown_labels)
+                item.annotations.extend(self._annotation(raw, index, results, item, label))
             except SchemaError as exc:
                 self.skipped(exc, Code.ANNOTATION_SKIPPED, item.id if item else None)
             if index % 1024 == 1023:
@@ -227,161 +235,197 @@ class CocoReader:
         step(len(annotations) % 1024)
         self.report.stats["annotations_read"] = self.report.stats.get("annotations_read", 0) + len(annotations)
 
-    def _item_for(self, raw: dict[str, Any], location: str, results: bool) -> Item:
+    def _item_for(self, raw: dict[str, Any], index: int, results: bool) -> Item:
+        """The item of an annotation whose ``image_id`` is not a known image (results files only)."""
         image_id = raw.get("image_id")
-        item = self.item_by_id.get(image_id)
-        if item is not None:
-            return item
+        where = _where(index, results) + ".image_id"
         if not _is_id(image_id):
-            raise self.error(f"'image_id' must be an integer, got {_kind_of(image_id)}", location + ".image_id")
+            raise self.error(f"'image_id' must be an integer, got {_kind_of(image_id)}", where)
         if not results or self.context.options.get("gt"):
-            raise self.error(f"'image_id' {image_id!r} does not match any image", location + ".image_id")
+            raise self.error(f"'image_id' {image_id!r} does not match any image", where)
         path = str(image_id)  # results without ground truth: the image is known by its id only
         item = Item(path, ImageRef(path), extras={"coco:id": image_id})
         self.items.append(item)
         self.item_by_id[image_id] = item
         return item
 
-    def _label_for(self, raw: dict[str, Any], location: str, item: Item, results: bool,
+    def _label_for(self, raw: dict[str, Any], index: int, item: Item, results: bool,
                    unknown: set[Any]) -> str | None:
-        if "caption" in raw:  # captions need no category
-            return self.label_by_id.get(raw.get("category_id"))
+        """The label of an annotation whose ``category_id`` is not a known category, or of a caption."""
         category_id = raw.get("category_id")
         name = self.label_by_id.get(category_id)
-        if name is not None:
+        if name is not None or "caption" in raw:  # captions need no category
             return name
+        where = _where(index, results) + ".category_id"
         if not _is_id(category_id):
-            raise self.error(f"'category_id' must be an integer, got {_kind_of(category_id)}",
-                             location + ".category_id", item)
+            raise self.error(f"'category_id' must be an integer, got {_kind_of(category_id)}", where, item)
         if not results or self.context.options.get("gt"):
-            raise self.error(f"'category_id' {category_id!r} does not match any category",
-                             location + ".category_id", item)
+            raise self.error(f"'category_id' {category_id!r} does not match any category", where, item)
         name = str(category_id)  # results without ground truth: name the label by its id
         if name in self.labels:
-            raise self.error(f"category id {category_id!r} clashes with a category named {name!r}",
-                             location + ".category_id", item)
+            raise self.error(f"category id {category_id!r} clashes with a category named {name!r}", where, item)
         self.labels.add(Label(name, id=category_id))
         self.label_by_id[category_id] = name
         self.report.add(Code.LABEL_UNKNOWN, "results file without categories: label named by its "
                         "category id (pass gt=<ground-truth COCO file> for names)", category_id=category_id)
         return name
 
-    def _annotation(self, raw: dict[str, Any], location: str, item: Item, label: str | None) -> list[Any]:
+    def _annotation(self, raw: dict[str, Any], index: int, results: bool, item: Item,
+                    label: str | None) -> list[Any]:
+        """The IR annotation(s) of one COCO annotation (the hot loop of large reads: kept lean)."""
+        def bad(problem: str, key: str) -> SchemaError:
+            return self.error(problem, f"{_where(index, results)}.{key}", item)
+
         ann_id = raw.get("id")
-        common: dict[str, Any] = {"label": label, "id": ann_id}
         score = raw.get("score")
         if score is not None:
-            if not _number(score):
-                raise self.error(f"'score' must be a number, got {_kind_of(score)}", location + ".score", item)
-            common["score"] = score
-        attributes = raw.get("attributes")
-        if attributes:
-            if not isinstance(attributes, dict):
-                raise self.error(f"'attributes' must be an object, got {_kind_of(attributes)}",
-                                 location + ".attributes", item)
-            common["attributes"] = attributes
-        extras = {f"coco:{key}": value for key, value in raw.items() if key not in _ANNOTATION_KEYS}
+            if type(score) not in _NUMBER_TYPES or not isfinite(score):
+                raise bad(f"'score' must be a finite number, got {score!r}", "score")
+            score = float(score)
+        attributes = raw.get("attributes") or None
+        if attributes is not None and type(attributes) is not dict:
+            raise bad(f"'attributes' must be an object, got {_kind_of(attributes)}", "attributes")
+        extras = {"coco:" + key: value for key, value in raw.items() if key not in _ANNOTATION_KEYS}
         if "caption" in raw:
-            caption = raw["caption"]
-            if not isinstance(caption, str):
-                raise self.error(f"'caption' must be a string, got {_kind_of(caption)}", location + ".caption", item)
-            if "category_id" in raw:
-                extras["coco:category_id"] = raw["category_id"]
-            return [Caption(caption, extras=extras, **common)]
+            return [self._caption(raw, ann_id, label, score, attributes, extras, bad)]
 
-        segmentation, bbox, keypoints = raw.get("segmentation"), raw.get("bbox"), raw.get("keypoints")
         iscrowd = raw.get("iscrowd", 0)
         if iscrowd not in (0, 1):  # also accepts True/False
-            raise self.error(f"'iscrowd' must be 0 or 1, got {iscrowd!r}", location + ".iscrowd", item)
-        xywh = self._bbox(bbox, location, item) if bbox is not None else None
-        if xywh is not None:
+            raise bad(f"'iscrowd' must be 0 or 1, got {iscrowd!r}", "iscrowd")
+        iscrowd = bool(iscrowd)
+        bbox = raw.get("bbox")
+        if bbox is not None:
+            if type(bbox) is not list or len(bbox) != 4 or not (type(bbox[0]) in _NUMBER_TYPES and type(
+                    bbox[1]) in _NUMBER_TYPES and type(bbox[2]) in _NUMBER_TYPES and type(bbox[3]) in _NUMBER_TYPES):
+                raise bad(f"'bbox' must be 4 numbers [x, y, width, height], got {_kind_of(bbox)}", "bbox")
+            if bbox[2] < 0 or bbox[3] < 0:
+                raise bad(f"'bbox' has a negative width or height: {bbox}", "bbox")
             extras["coco:bbox"] = bbox
         area = raw.get("area")
-        if area is not None and not _number(area):
-            raise self.error(f"'area' must be a number, got {_kind_of(area)}", location + ".area", item)
-        shape = self._shape(segmentation, xywh, location, item, common, extras, bool(iscrowd))
-        out = [shape] if shape is not None else []
-        if keypoints is not None and not (keypoints == [] and shape is not None):
-            points = self._keypoints(keypoints, location, item, common, label)
-            if shape is not None:
-                shape.group = points.group = ann_id
-            else:
-                points.extras = extras
-            out.append(points)
-        if not out:
-            out.append(Tag(extras=extras, iscrowd=bool(iscrowd), **common))
-        return out
+        if area is not None and type(area) not in _NUMBER_TYPES:
+            raise bad(f"'area' must be a number, got {_kind_of(area)}", "area")
 
-    def _bbox(self, bbox: Any, location: str, item: Item) -> list[float]:
-        if (not isinstance(bbox, list) or len(bbox) != 4 or not all(_number(v) for v in bbox)):
-            raise self.error(f"'bbox' must be 4 numbers [x, y, width, height], got {_kind_of(bbox)}",
-                             location + ".bbox", item)
-        if bbox[2] < 0 or bbox[3] < 0:
-            raise self.error(f"'bbox' has a negative width or height: {bbox}", location + ".bbox", item)
-        return bbox
-
-    def _shape(self, segmentation: Any, xywh: list[float] | None, location: str, item: Item,
-               common: dict[str, Any], extras: dict[str, Any], iscrowd: bool) -> Any:
-        where = location + ".segmentation"
-        if isinstance(segmentation, dict):
-            return self._mask(segmentation, where, item, common, extras, iscrowd)
+        common = (label, ann_id, score, iscrowd, attributes)
+        segmentation = raw.get("segmentation")
+        shape: Any = None
         if segmentation:
-            if not isinstance(segmentation, list):
-                raise self.error(f"'segmentation' must be a list of polygons or an RLE object, got "
-                                 f"{_kind_of(segmentation)}", where, item)
-            if _number(segmentation[0]):  # a single flat polygon without the outer list
-                segmentation = [segmentation]
-            for part, ring in enumerate(segmentation):
-                if not isinstance(ring, list) or len(ring) < 6 or len(ring) % 2:
-                    size = len(ring) if isinstance(ring, list) else _kind_of(ring)
-                    raise self.error(f"polygon must be a flat list of x, y with an even count >= 6, got {size} "
-                                     f"values", f"{where}[{part}]", item)
-            try:
-                return Polygon([[ring] for ring in segmentation], extras=extras, iscrowd=iscrowd, **common)
-            except SchemaError as exc:
-                raise self.error(exc.problem, where, item) from None
-        if xywh is not None:
-            x, y, w, h = xywh
-            return Box((x, y, x + w, y + h), extras=extras, iscrowd=iscrowd, **common)
-        if segmentation is not None:
-            extras["coco:segmentation"] = segmentation
-        return None
+            if type(segmentation) is dict:
+                shape = self._mask(segmentation, item, common, extras, bad)
+            elif self.deferred is not None and type(segmentation) is list:  # checked in bulk
+                shape = Polygon._prevalidated(((),), *common, extras)
+                self.deferred.polygon(shape, segmentation if type(segmentation[0]) is list else [segmentation])
+            else:
+                shape = self._polygon(segmentation, common, extras, bad)
+        elif bbox is not None:
+            x, y, w, h = bbox
+            shape = Box._prevalidated((_frozen_box(x, y, x + w, y + h), 0.0), *common, extras)
+        elif segmentation is not None:
+            extras["coco:segmentation"] = segmentation  # e.g. an empty list: kept as it was
 
-    def _mask(self, rle: dict[str, Any], where: str, item: Item, common: dict[str, Any],
-              extras: dict[str, Any], iscrowd: bool) -> Mask:
+        keypoints = raw.get("keypoints")
+        if keypoints is None or (keypoints == [] and shape is not None):
+            return [shape if shape is not None else Tag._prevalidated((), *common, extras)]
+        points = self._keypoints(keypoints, common, label, bad)
+        if shape is None:
+            points.extras = extras
+            return [points]
+        shape.group = points.group = ann_id
+        return [shape, points]
+
+    def _caption(self, raw: dict[str, Any], ann_id: Any, label: str | None, score: float | None,
+                 attributes: dict[str, Any] | None, extras: dict[str, Any], bad: Any) -> Caption:
+        caption = raw["caption"]
+        if type(caption) is not str:
+            raise bad(f"'caption' must be a string, got {_kind_of(caption)}", "caption")
+        if "category_id" in raw:
+            extras["coco:category_id"] = raw["category_id"]
+        return Caption(caption, label=label, id=ann_id, score=score, attributes=attributes, extras=extras)
+
+    def _polygon(self, segmentation: Any, common: tuple[Any, ...], extras: dict[str, Any], bad: Any) -> Polygon:
+        """A polygon segmentation the bulk conversion did not cover: checked here to name the error."""
+        if type(segmentation) is not list:
+            raise bad(f"'segmentation' must be a list of polygons or an RLE object, got {_kind_of(segmentation)}",
+                      "segmentation")
+        if _number(segmentation[0]):  # a single flat polygon without the outer list
+            segmentation = [segmentation]
+        for part, ring in enumerate(segmentation):
+            if type(ring) is not list or len(ring) < 6 or len(ring) % 2:
+                size = len(ring) if type(ring) is list else _kind_of(ring)
+                raise bad(f"polygon must be a flat list of x, y with an even count >= 6, got {size} values",
+                          f"segmentation[{part}]")
+        try:
+            return Polygon([[ring] for ring in segmentation], **_keywords(common, extras))
+        except SchemaError as exc:
+            raise bad(exc.problem, "segmentation") from None
+
+    def _mask(self, rle: dict[str, Any], item: Item, common: tuple[Any, ...], extras: dict[str, Any],
+              bad: Any) -> Mask:
         size, counts = rle.get("size"), rle.get("counts")
-        if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)):
-            raise self.error(f"RLE 'size' must be [height, width], got {size!r}", where + ".size", item)
+        if not (type(size) is list and len(size) == 2 and all(type(v) is int for v in size)):
+            raise bad(f"RLE 'size' must be [height, width], got {size!r}", "segmentation.size")
         image_size = item.image.size
         if image_size is not None and tuple(size) != image_size:
-            raise self.error(f"RLE size [{size[0]}, {size[1]}] (height, width) disagrees with the image's "
-                             f"{image_size[0]} x {image_size[1]}", where + ".size", item)
-        if not isinstance(counts, (str, list)):
-            raise self.error(f"RLE 'counts' must be a string or a list of integers, got {_kind_of(counts)}",
-                             where + ".counts", item)
-        if isinstance(counts, list):
+            raise bad(f"RLE size [{size[0]}, {size[1]}] (height, width) disagrees with the image's "
+                      f"{image_size[0]} x {image_size[1]}", "segmentation.size")
+        if type(counts) not in (str, list):
+            raise bad(f"RLE 'counts' must be a string or a list of integers, got {_kind_of(counts)}",
+                      "segmentation.counts")
+        if type(counts) is list:
             extras["coco:rle_uncompressed"] = True
         try:
-            return Mask(counts, size, extras=extras, iscrowd=iscrowd, **common)
+            return Mask(counts, size, **_keywords(common, extras))
         except SchemaError as exc:
-            raise self.error(exc.problem, where, item) from None
+            raise bad(exc.problem, "segmentation") from None
 
-    def _keypoints(self, raw: Any, location: str, item: Item, common: dict[str, Any],
-                   label: str | None) -> Keypoints:
-        where = location + ".keypoints"
-        if not isinstance(raw, list) or len(raw) % 3 or not all(_number(v) for v in raw):
-            raise self.error(f"'keypoints' must be a flat list of x, y, v triples, got {_kind_of(raw)}", where, item)
+    def _keypoints(self, raw: Any, common: tuple[Any, ...], label: str | None, bad: Any) -> Keypoints:
         names = self.labels[label].keypoints if label is not None else ()
-        if names and len(raw) != 3 * len(names):
-            raise self.error(f"{len(raw) // 3} keypoints but category {label!r} declares {len(names)}", where, item)
+        if names and type(raw) is list and len(raw) != 3 * len(names):
+            raise bad(f"{len(raw) // 3} keypoints but category {label!r} declares {len(names)}", "keypoints")
+        if self.deferred is not None and type(raw) is list:  # checked in bulk
+            points: Keypoints = Keypoints._prevalidated((None, None), *common)
+            self.deferred.keypoints(points, raw)
+            return points
+        if type(raw) is not list or len(raw) % 3 or not all(_number(v) for v in raw):
+            raise bad(f"'keypoints' must be a flat list of x, y, v triples, got {_kind_of(raw)}", "keypoints")
         triples = np.array(raw, dtype=np.float64).reshape(-1, 3)
         try:
-            return Keypoints(triples[:, :2], triples[:, 2], **common)
+            return Keypoints(triples[:, :2], triples[:, 2], **_keywords(common))
         except SchemaError as exc:
-            raise self.error(exc.problem, where, item) from None
+            raise bad(exc.problem, "keypoints") from None
+
+
+def _keywords(common: tuple[Any, ...], extras: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The checked constructors' keywords for ``common`` = (label, id, score, iscrowd, attributes)."""
+    label, ann_id, score, iscrowd, attributes = common
+    return {"label": label, "id": ann_id, "score": score, "iscrowd": iscrowd, "attributes": attributes,
+            "extras": extras}
+
+
+def _frozen_box(x1: float, y1: float, x2: float, y2: float) -> np.ndarray:
+    xyxy = np.array((x1, y1, x2, y2), dtype=np.float64)
+    xyxy.flags.writeable = False
+    return xyxy
+
+
+def _where(index: int, results: bool) -> str:
+    """JSON path of annotation ``index``."""
+    return f"$[{index}]" if results else f"$.annotations[{index}]"
+
+
+class _BulkRejected(Exception):
+    """Some coordinate is not a finite number: read again one annotation at a time to say where."""
 
 
 def read_coco(path: Path, context: Context) -> Dataset:
     """Read a COCO JSON file (see the module docstring)."""
-    return CocoReader(path, context).read()
+    data = load_json(path, "a COCO JSON file")
+    report = context.report
+    issues, stats = len(report.issues), dict(report.stats)
+    with gc_paused():
+        try:
+            return CocoReader(path, context).build(data)
+        except _BulkRejected:
+            del report.issues[issues:]
+            report.stats = stats
+            return CocoReader(path, context, bulk=False).build(data)
 

@@ -30,14 +30,18 @@ from typing import Any
 import numpy as np
 
 from .._io import dump_json, gc_paused
-from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Polygon, Tag, rle
+from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag, geometry, rle
 from ..raster import polygon_mask
 from ..report import Code
-from ._base import Context, annotation_features
+from ._base import Context
 
 # Written by the writer itself; a same-named extra is a source value used in its place or ignored.
 _COMPUTED = {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "keypoints",
              "num_keypoints", "score", "attributes", "caption", "rle_uncompressed"}
+
+
+_DROPPED = (Polyline, Point)  # kinds COCO cannot hold
+_GROUPABLE = (Polygon, Box, Mask, Keypoints)
 
 
 def _int_ids(values: list[Any]) -> bool:
@@ -47,8 +51,9 @@ def _int_ids(values: list[Any]) -> bool:
 
 
 def _passthrough(target: dict[str, Any], extras: dict[str, Any], skip: Iterable[str] = _COMPUTED) -> None:
+    """Copy the ``coco:`` extras (unknown source fields) into ``target``, except the keys in ``skip``."""
     for key, value in extras.items():
-        if key.startswith("coco:") and key[5:] not in skip:
+        if key[:5] == "coco:" and key[5:] not in skip:
             target[key[5:]] = value
 
 
@@ -116,58 +121,64 @@ class CocoWriter:
 
     # --- annotations --------------------------------------------------------------------------
     def _annotations(self, item: Item, image_id: Any) -> list[dict[str, Any]]:
+        """The item's COCO annotations in item order; a group is written where its first member is."""
+        slots: list[Any] = []  # a written annotation, or the member list of a group
         groups: dict[Any, list[Annotation]] = {}
-        singles: list[list[Annotation]] = []
         for ann in item.annotations:
-            for feature in annotation_features(ann):
-                if feature not in ("polygon-holes", "rotated-box"):  # recorded where converted
-                    self.context.record_loss(feature, item=item, annotation=ann)
-            if isinstance(ann, (Polygon, Box, Mask, Keypoints)) and ann.group is not None:
-                key = (ann.group, ann.label)
-                if key not in groups:
-                    groups[key] = []
-                    singles.append(groups[key])
-                groups[key].append(ann)
+            kind = type(ann)
+            if kind in _DROPPED:
+                self.context.record_loss(ann.kind, item=item, annotation=ann)
+            elif ann.group is None or kind not in _GROUPABLE:
+                slots.append(self._object(item, image_id, [ann]))
             else:
-                singles.append([ann])
-        out = []
-        for members in singles:
-            for parts in _split_group(members):
-                written = self._object(item, image_id, parts)
-                if written is not None:
-                    out.append(written)
+                key = (ann.group, ann.label)
+                members = groups.get(key)
+                if members is None:
+                    members = groups[key] = []
+                    slots.append(members)
+                members.append(ann)
+        if not groups:
+            return slots
+        out: list[dict[str, Any]] = []
+        for slot in slots:
+            if type(slot) is list:
+                out.extend(self._object(item, image_id, parts) for parts in _split_group(slot))
+            else:
+                out.append(slot)
         return out
 
-    def _object(self, item: Item, image_id: Any, parts: list[Annotation]) -> dict[str, Any] | None:
-        first = parts[0]
-        if isinstance(first, Caption):
-            ann = {"id": first.id, "image_id": image_id, "caption": first.text}
-            if first.label is not None:
-                ann["category_id"] = self.category_id[first.label]
-            _passthrough(ann, first.extras, _COMPUTED - {"category_id"})
+    def _object(self, item: Item, image_id: Any, parts: list[Annotation]) -> dict[str, Any]:
+        """One COCO annotation from one IR annotation, or from a group's shape(s) and keypoints."""
+        main = parts[0]
+        kind = type(main)
+        if kind is Caption:
+            ann = {"id": main.id, "image_id": image_id, "caption": main.text}  # type: ignore[attr-defined]
+            if main.label is not None:
+                ann["category_id"] = self.category_id[main.label]
+            _passthrough(ann, main.extras, _COMPUTED - {"category_id"})
             return ann
-        if not isinstance(first, (Tag, Box, Polygon, Mask, Keypoints)):
-            return None  # Polyline, Point: loss already recorded
-        shape = next((p for p in parts if not isinstance(p, Keypoints)), None)
-        points = next((p for p in parts if isinstance(p, Keypoints)), None)
-        main = shape or first
-        ann: dict[str, Any] = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
-        if isinstance(main, Tag):
+        ann = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
+        if kind is Tag:
             _passthrough(ann, main.extras)
             return ann
-        segmentation, bbox, area = self._geometry(item, shape, parts) if shape is not None else ([], None, None)
+        source = main.extras
+        points = parts[-1] if type(parts[-1]) is Keypoints else None
+        if kind is not Keypoints:
+            segmentation, bbox, area = self._geometry(item, main, parts, source)
+        else:
+            segmentation, bbox, area = [], source.get("coco:bbox"), source.get("coco:area")
         if points is not None:
-            ann["keypoints"] = [value for (x, y), v in zip(points.xy.tolist(), points.visibility.tolist())
-                                for value in (x, y, v)]
+            ann["keypoints"] = [value for triple in zip(*points.xy.T.tolist(), points.visibility.tolist())
+                                for value in triple]  # visibility stays an integer
             ann["num_keypoints"] = points.labelled
             if bbox is None:
                 bounds = points.bounds()
                 bbox = [0.0, 0.0, 0.0, 0.0] if bounds is None else _xywh(bounds)
+            if area is None:
                 area = bbox[2] * bbox[3]
-        source = main.extras
         ann["segmentation"] = source.get("coco:segmentation", segmentation)
-        ann["area"] = source.get("coco:area", area)
-        ann["bbox"] = source.get("coco:bbox", bbox)
+        ann["area"] = area
+        ann["bbox"] = bbox
         ann["iscrowd"] = int(main.iscrowd)
         if main.score is not None:
             ann["score"] = main.score
@@ -176,21 +187,33 @@ class CocoWriter:
         _passthrough(ann, source)
         return ann
 
-    def _geometry(self, item: Item, shape: Annotation, parts: list[Annotation]) -> tuple[Any, list[float], float]:
-        if isinstance(shape, Box):
-            if not shape.rotated:
-                return [], _xywh(shape.xyxy), shape.area()
-            self.context.record_loss("rotated-box", item=item, annotation=shape)
-            return [shape.corners().ravel()], _xywh(shape.bounds()), shape.area()
-        if isinstance(shape, Mask):
-            return _rle(shape), [float(v) for v in rle.bbox(shape.counts, shape.size)], float(shape.area())
-        polygons = [p for p in parts if isinstance(p, Polygon)]
-        regions = [region for polygon in polygons for region in polygon.regions]
-        bounds = np.concatenate([region[0] for region in regions])
-        bbox = _xywh(np.concatenate([bounds.min(axis=0), bounds.max(axis=0)]))
-        area = sum(polygon.area() for polygon in polygons)
-        if not any(len(region) > 1 for region in regions):
-            return [region[0].ravel() for region in regions], bbox, area
+    def _geometry(self, item: Item, shape: Annotation, parts: list[Annotation],
+                  source: dict[str, Any]) -> tuple[Any, Any, Any]:
+        """(segmentation, bbox, area); bbox and area are the source's when it gave them."""
+        bbox, area = source.get("coco:bbox"), source.get("coco:area")
+        if type(shape) is Box:
+            if shape.rotated:
+                self.context.record_loss("rotated-box", item=item, annotation=shape)
+                segmentation: Any = [shape.corners().ravel()]
+                return segmentation, bbox or _xywh(shape.bounds()), area if area is not None else shape.area()
+            return [], bbox or _xywh(shape.xyxy), area if area is not None else shape.area()
+        if type(shape) is Mask:
+            return (_rle(shape), bbox or [float(v) for v in rle.bbox(shape.counts, shape.size)],
+                    area if area is not None else float(shape.area()))
+        if len(parts) == 1 or type(parts[1]) is not Polygon:  # the common case: one polygon
+            polygons: list[Polygon] = [shape]  # type: ignore[list-item]
+            regions: Any = shape.regions  # type: ignore[attr-defined]
+        else:
+            polygons = [p for p in parts if type(p) is Polygon]  # type: ignore[misc]
+            regions = [region for polygon in polygons for region in polygon.regions]
+        segmentation = [region[0].ravel() for region in regions if len(region) == 1]
+        if bbox is None:
+            points = regions[0][0] if len(regions) == 1 else np.concatenate([region[0] for region in regions])
+            bbox = _xywh(geometry.points_bounds(points))
+        if area is None:
+            area = sum(polygon.area() for polygon in polygons)
+        if len(segmentation) == len(regions):  # no holes
+            return segmentation, bbox, area
         size = item.image.size
         if size is None:
             self.report.add(Code.GEOMETRY_CONVERTED, "Polygon holes dropped: the image size is unknown, so the "
@@ -202,12 +225,13 @@ class CocoWriter:
 
 
 def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
-    """One COCO annotation for polygons (+ keypoints), or a box/mask (+ keypoints); the rest alone."""
+    """Parts of one COCO annotation: polygons (+ keypoints last), or a box/mask (+ keypoints last);
+    whatever does not fit is written alone."""
     if len(members) == 1:
         return [members]
-    polygons = [m for m in members if isinstance(m, Polygon)]
-    others = [m for m in members if not isinstance(m, (Polygon, Keypoints))]
-    keypoints = [m for m in members if isinstance(m, Keypoints)]
+    polygons = [m for m in members if type(m) is Polygon]
+    others = [m for m in members if type(m) is not Polygon and type(m) is not Keypoints]
+    keypoints = [m for m in members if type(m) is Keypoints]
     if polygons and not others:
         head, rest = polygons + keypoints[:1], keypoints[1:]
     elif len(others) == 1 and not polygons:

@@ -34,6 +34,10 @@ from . import geometry, rle
 
 _F64 = np.float64
 
+# Extras that a reader took from the source but that derive from the geometry: writers use them
+# (COCO's mask-based ``area`` is not the polygon's area) until the geometry is replaced.
+GEOMETRY_DERIVED_EXTRAS: set[str] = {"coco:bbox", "coco:area"}
+
 
 def _frozen(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
@@ -43,9 +47,13 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 def points_array(value: Any, what: str, min_points: int = 1) -> np.ndarray:
     """An (N, 2) read-only float64 array of finite x, y from (N, 2) or flat [x0, y0, x1, y1, ...] input."""
     try:
-        array = np.array(value, dtype=_F64)
+        array = np.array(value)  # dtype inferred, so that strings are refused rather than parsed
     except (TypeError, ValueError) as exc:
         raise SchemaError(f"{what}: expected numbers x, y, got {_describe(value)} ({exc})") from None
+    if array.dtype.kind not in "iuf" and array.size:
+        raise SchemaError(f"{what}: expected numbers x, y, got {_describe(value)} containing "
+                          f"{_DTYPE_KINDS.get(array.dtype.kind, 'non-numbers')}")
+    array = array.astype(_F64, copy=False)
     if array.ndim == 1:
         if array.size % 2:
             raise SchemaError(f"{what}: expected an even number of coordinates (x, y pairs), got {array.size}")
@@ -57,6 +65,9 @@ def points_array(value: Any, what: str, min_points: int = 1) -> np.ndarray:
     if not np.isfinite(array).all():
         raise SchemaError(f"{what}: coordinates must be finite, got NaN or infinity")
     return _frozen(array)
+
+
+_DTYPE_KINDS = {"U": "strings", "S": "strings", "b": "booleans", "O": "null or non-numbers"}
 
 
 def _describe(value: Any) -> str:
@@ -103,6 +114,22 @@ class Annotation:
         self.extras = extras if extras is not None else {}
 
     # --- copying and comparison -------------------------------------------------------
+    @classmethod
+    def _prevalidated(cls, geometry: tuple[Any, ...], label: str | None, id: str | int | None = None,
+                      score: float | None = None, iscrowd: bool = False,
+                      attributes: dict[str, Any] | None = None, extras: dict[str, Any] | None = None) -> Any:
+        """Construct from values a reader has already validated in bulk: ``geometry`` in the order of the
+        kind's ``__slots__`` (read-only float64 arrays of the right shape, finite), a str label, a float
+        score. Skips the per-object checks, which dominate the reading of large files."""
+        self = cls.__new__(cls)
+        self.label, self.id, self.group, self.z_order, self.score = label, id, None, 0, score
+        self.iscrowd = iscrowd
+        self.attributes = attributes if attributes is not None else {}
+        self.extras = extras if extras is not None else {}
+        for name, value in zip(cls.__slots__, geometry):
+            setattr(self, name, value)
+        return self
+
     def _geometry(self) -> dict[str, Any]:
         return {}  # kinds with geometry override this
 
@@ -110,8 +137,14 @@ class Annotation:
         return {name: getattr(self, name) for name in Annotation.__slots__}
 
     def replace(self, **changes: Any) -> "Annotation":
-        """A copy with some fields changed (geometry or common fields)."""
+        """A copy with some fields changed (geometry or common fields).
+
+        When the geometry changes, source values derived from it (:data:`GEOMETRY_DERIVED_EXTRAS`,
+        e.g. COCO's ``bbox`` and ``area``) are dropped so that writers recompute them.
+        """
         fields = {**self._geometry(), **self._common(), **changes}
+        if "extras" not in changes and any(key in changes for key in self._geometry()):
+            fields["extras"] = {k: v for k, v in self.extras.items() if k not in GEOMETRY_DERIVED_EXTRAS}
         return type(self)(**fields)
 
     def __eq__(self, other: object) -> bool:
@@ -299,10 +332,16 @@ class Keypoints(Annotation):
             vis = np.full(count, 2, dtype=np.int8)
         else:
             try:
-                vis = np.array(visibility, dtype=np.int8)
+                given = np.array(visibility)
+                if given.dtype.kind not in "iuf" and given.size:
+                    raise TypeError
+                given = given.astype(_F64, copy=False)
             except (TypeError, ValueError):
                 raise SchemaError(f"Keypoints: visibility must be integers 0, 1, 2, "
                                   f"got {_describe(visibility)}") from None
+            vis = given.astype(np.int8)
+            if not np.array_equal(vis, given):
+                raise SchemaError(f"Keypoints: visibility must be 0, 1 or 2, got {given.tolist()}")
         if vis.shape != (count,):
             raise SchemaError(f"Keypoints: expected {count} visibility values (one per point), got shape {vis.shape}")
         if count and (vis.min() < 0 or vis.max() > 2):

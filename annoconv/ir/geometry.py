@@ -101,11 +101,10 @@ def points_bounds(points: ArrayF) -> ArrayF:
 def ring_signed_area(ring: ArrayF) -> float:
     """Shoelace area of a ring (N, 2), open or closed; positive when clockwise on screen (y down)."""
     r = np.asarray(ring, dtype=np.float64)
-    x, y = r[:, 0], r[:, 1]
-    # Shift to the first vertex: keeps precision for huge coordinates.
-    x = x - x[0]
-    y = y - y[0]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2.0
+    # Relative to the first vertex: keeps precision for huge coordinates.
+    x = r[:, 0] - r[0, 0]
+    y = r[:, 1] - r[0, 1]
+    return float(x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1]) / 2.0
 
 
 def polygon_area(regions: Sequence[Sequence[ArrayF]]) -> float:
