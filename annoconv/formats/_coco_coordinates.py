@@ -82,13 +82,15 @@ class DeferredCoordinates:
                 visibility.min() < 0 or visibility.max() > 2)):
             return False
         visibility.flags.writeable = False
+        xy = np.ascontiguousarray(values[:, :2])  # contiguous views: what serializers and C code expect
+        xy.flags.writeable = False
 
         views = _views(points, ring_rows)  # type: ignore[arg-type]
         position = 0
         for shape, count in zip(self._polygons, self._ring_counts):
             shape.regions = tuple([(ring,) for ring in views[position:position + count]])
             position += count
-        for target, xy, vis in zip(self._keypoints, _views(values[:, :2], triple_rows),  # type: ignore[arg-type]
-                                   _views(visibility, triple_rows)):  # type: ignore[arg-type]
-            target.xy, target.visibility = xy, vis
+        for target, points_xy, vis in zip(self._keypoints, _views(xy, triple_rows),  # type: ignore[arg-type]
+                                          _views(visibility, triple_rows)):  # type: ignore[arg-type]
+            target.xy, target.visibility = points_xy, vis
         return True
