@@ -104,7 +104,10 @@ def read_native(path: Path, context: Context) -> Dataset:
         raise exc.located(file=path, location=location) from None
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise SchemaError(f"malformed entry: {exc}", file=path, location=location) from None
-    dataset.validate()
+    try:
+        dataset.validate()
+    except AnnoconvError as exc:
+        raise exc.located(file=path) from None
     context.report.stats["items_read"] = len(items)
     return dataset
 
@@ -124,7 +127,7 @@ def _item_from_json(raw: dict[str, Any]) -> Item:
 FORMAT = Format(
     name="annoconv",
     summary="annoconv's native JSON: the IR itself, lossless, versioned",
-    spec_url="README.md#native-format",
+    spec_url="README.md#the-native-format",
     capabilities=Capabilities(native=frozenset({
         "box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point", "keypoints",
         "mask", "tag", "caption", "attributes", "score", "crowd", "subset", "label-color"})),
