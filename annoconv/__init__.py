@@ -11,7 +11,8 @@ the top-left pixel (x right, y down); see :mod:`annoconv.ir`.
 from .convert import convert, predict_losses, read, write
 from .errors import (AnnoconvError, DestinationExistsError, InputPathError, LossError, OptionError, ParseError,
                      SchemaError, UnknownFormatError, WriteError)
-from .formats import capability_matrix, formats, get_format
+# ``available_formats``, not ``formats``: that name is the subpackage annoconv.formats.
+from .formats import available_formats, capability_matrix, get_format
 from .ir import (Annotation, Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Point,
                  Polygon, Polyline, Tag)
 from .report import Code, Issue, Report, Severity
@@ -19,7 +20,7 @@ from .report import Code, Issue, Report, Severity
 __version__ = "0.1.0"
 
 __all__ = [
-    "convert", "read", "write", "predict_losses", "formats", "get_format", "capability_matrix",
+    "convert", "read", "write", "predict_losses", "available_formats", "get_format", "capability_matrix",
     "Dataset", "Item", "ImageRef", "Label", "LabelSet",
     "Annotation", "Box", "Polygon", "Polyline", "Point", "Keypoints", "Mask", "Tag", "Caption",
     "Report", "Issue", "Code", "Severity",

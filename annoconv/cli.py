@@ -12,7 +12,7 @@ from typing import Any
 from . import __version__
 from .convert import predict_losses, read, split_options, write
 from .errors import (AnnoconvError, LossError, OptionError, UnknownFormatError, WriteError)
-from .formats import capability_matrix, formats, get_format
+from .formats import available_formats, capability_matrix, get_format
 from .formats._base import Format, boolean
 from .info import dataset_info
 from .report import Report, Severity
@@ -194,7 +194,7 @@ def _run_formats(args: argparse.Namespace) -> int:
     if args.markdown:
         print(capability_matrix())
         return EXIT_OK
-    for fmt in formats().values():
+    for fmt in available_formats().values():
         modes = "/".join(m for m, f in (("read", fmt.reader), ("write", fmt.writer)) if f)
         print(f"{fmt.name:<14} {modes:<11} {fmt.summary}")
         if args.verbose:

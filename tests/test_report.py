@@ -10,7 +10,7 @@ from builders import detection_dataset, lossy_dataset
 
 import annoconv
 from annoconv import Code, Report, Severity
-from annoconv.formats import formats
+from annoconv.formats import available_formats
 
 STABLE_CODES = {
     "unsupported-kind", "geometry-converted", "attribute-dropped", "score-dropped", "precision-reduced",
@@ -47,7 +47,7 @@ def test_to_json_carries_stats_summary_predictions_and_details() -> None:
     assert data["predicted"][0]["detail"] == {"items": 1}
 
 
-@pytest.mark.parametrize("target", sorted(name for name, fmt in formats().items() if fmt.writer))
+@pytest.mark.parametrize("target", sorted(name for name, fmt in available_formats().items() if fmt.writer))
 @pytest.mark.parametrize("build", [detection_dataset, lossy_dataset])
 def test_predicted_losses_are_the_reported_losses(build, target: str, tmp_path: Path) -> None:
     """For every writer: what the capability check predicts is exactly what the writer reports."""

@@ -15,7 +15,7 @@ _registry: dict[str, Format] | None = None
 _broken: dict[str, str] = {}  # plugin name -> why it failed to load; raised only when that name is asked for
 
 
-def formats() -> dict[str, Format]:
+def available_formats() -> dict[str, Format]:
     """All formats by name: built-ins first, then entry-point plugins (loaded once)."""
     global _registry
     if _registry is None:
@@ -38,16 +38,16 @@ def formats() -> dict[str, Format]:
 
 def get_format(name: str) -> Format:
     try:
-        return formats()[name]
+        return available_formats()[name]
     except KeyError:
         if name in _broken:
             raise AnnoconvError(_broken[name]) from None
-        raise UnknownFormatError(f"unknown format {name!r} (known: {', '.join(formats())})") from None
+        raise UnknownFormatError(f"unknown format {name!r} (known: {', '.join(available_formats())})") from None
 
 
 def capability_matrix() -> str:
     """The Markdown capability matrix of every registered format (the README embeds this output)."""
-    registered = list(formats().values())
+    registered = list(available_formats().values())
     header = "| feature | " + " | ".join(f"`{fmt.name}`" for fmt in registered) + " |"
     lines = [header, "|---" * (len(registered) + 1) + "|"]
     lines.append("| read / write | " + " | ".join(
@@ -58,4 +58,4 @@ def capability_matrix() -> str:
     return "\n".join(lines)
 
 
-__all__ = ["BUILTIN", "Capabilities", "Context", "Format", "Option", "capability_matrix", "formats", "get_format"]
+__all__ = ["BUILTIN", "Capabilities", "Context", "Format", "Option", "available_formats", "capability_matrix", "get_format"]

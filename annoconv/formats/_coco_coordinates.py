@@ -18,12 +18,18 @@ import numpy as np
 
 from ..ir import Keypoints, Polygon
 
+_NUMBER_TYPES = {int, float}
 
-def _bulk(lists: list[list[Any]], width: int) -> np.ndarray | None:
-    """All values of ``lists`` as one read-only (M, width) float64 array, or None if any is not a finite number."""
+
+def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
+    """All values of ``lists`` as one read-only (M, width) float64 array, or None if any is not a
+    finite number. ``typed``: the decoder has already refused non-numbers (bools included)."""
+    flat = list(chain.from_iterable(lists))
+    if not typed and not {*map(type, flat)} <= _NUMBER_TYPES:  # array('d') would take True as 1.0
+        return None
     try:
         # array('d') converts in C and refuses strings, null and nested lists (numpy would parse "1.5").
-        values = np.frombuffer(array("d", list(chain.from_iterable(lists))), dtype=np.float64)
+        values = np.frombuffer(array("d", flat), dtype=np.float64)
     except (TypeError, OverflowError):
         return None
     if not np.isfinite(values).all():
@@ -51,7 +57,8 @@ def _views(values: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
 class DeferredCoordinates:
     """Polygons and keypoints whose coordinates are filled in by :meth:`resolve`."""
 
-    def __init__(self) -> None:
+    def __init__(self, typed: bool) -> None:
+        self.typed = typed  # all values were type-checked by a typed decode
         self._rings: list[Any] = []
         self._polygons: list[Polygon] = []
         self._ring_counts: list[int] = []
@@ -72,9 +79,9 @@ class DeferredCoordinates:
     def resolve(self) -> bool:
         """Convert and fill in everything; False (nothing filled in) when any value is invalid."""
         ring_rows = _lengths(self._rings, 2, 3)
-        points = _bulk(self._rings, 2) if ring_rows is not None else None
+        points = _bulk(self._rings, 2, self.typed) if ring_rows is not None else None
         triple_rows = _lengths(self._triples, 3, 0)
-        values = _bulk(self._triples, 3) if triple_rows is not None else None
+        values = _bulk(self._triples, 3, self.typed) if triple_rows is not None else None
         if points is None or values is None:
             return False
         visibility = values[:, 2].astype(np.int8)

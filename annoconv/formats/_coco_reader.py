@@ -14,11 +14,13 @@ no place for are kept in ``extras`` as ``"coco:<key>"`` and written back by the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import isfinite
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from msgspec import UNSET
 
 from .._io import gc_paused, load_json
 from ..errors import AnnoconvError, SchemaError
@@ -26,6 +28,8 @@ from ..ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelS
 from ..report import Code
 from ._base import Context
 from ._coco_coordinates import DeferredCoordinates
+from ._coco_typed import DECODER as TYPED_DECODER
+from ._coco_typed import TypedAnnotation, TypedFile
 
 _IMAGE_KEYS = {"id", "file_name", "width", "height"}
 _CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton"}
@@ -72,7 +76,10 @@ class CocoReader:
         self.items: list[Item] = []
         self.item_by_id: dict[Any, Item] = {}
         # Coordinates converted in bulk at the end (fast); None: one annotation at a time (exact errors).
-        self.deferred: DeferredCoordinates | None = DeferredCoordinates() if bulk else None
+        self.deferred: DeferredCoordinates | None = None
+        self.bulk = bulk
+        self.position = 0  # index of the annotation being read, and whether it is in a results list
+        self.results = False
 
     # --- errors -------------------------------------------------------------------------------
     def error(self, problem: str, location: str, item: Item | None = None) -> SchemaError:
@@ -88,7 +95,12 @@ class CocoReader:
     def build(self, data: Any) -> Dataset:
         """The Dataset of the parsed JSON ``data``; raises _BulkRejected when the bulk conversion fails."""
         extras: dict[str, Any] = {}
-        if isinstance(data, list):  # a results file: [{"image_id", "category_id", "bbox", "score"}, ...]
+        if self.bulk:
+            self.deferred = DeferredCoordinates(typed=isinstance(data, TypedFile))
+        if isinstance(data, TypedFile):  # a regular COCO file, type-checked by msgspec
+            images, annotations, categories = data.images, data.annotations, data.categories
+            extras = data.extras()
+        elif isinstance(data, list):  # a results file: [{"image_id", "category_id", "bbox", "score"}, ...]
             images: list[Any] = []
             categories: list[Any] = []
             annotations = data
@@ -212,9 +224,22 @@ class CocoReader:
         step = self.context.step
         unknown_labels: set[Any] = set()
         item_by_id, label_by_id = self.item_by_id, self.label_by_id
+        self.results = results
         for index, raw in enumerate(annotations):
+            if index & 1023 == 1023:
+                step(1024)
+            self.position = index
             item = None
             try:
+                if type(raw) is TypedAnnotation:
+                    item = item_by_id.get(raw.image_id)
+                    label = label_by_id.get(raw.category_id)
+                    if item is not None and label is not None:
+                        built = self._typed_annotation(raw, item, label)
+                        if built is not None:
+                            item.annotations.extend(built)
+                            continue
+                    raw = raw.as_dict()
                 if type(raw) is not dict:
                     raise self.error(f"expected an annotation object, got {_kind_of(raw)}",
                                      _where(index, results))
@@ -230,8 +255,6 @@ class CocoReader:
                 item.annotations.extend(self._annotation(raw, index, results, item, label))
             except SchemaError as exc:
                 self.skipped(exc, Code.ANNOTATION_SKIPPED, item.id if item else None)
-            if index % 1024 == 1023:
-                step(1024)
         step(len(annotations) % 1024)
         self.report.stats["annotations_read"] = self.report.stats.get("annotations_read", 0) + len(annotations)
 
@@ -272,9 +295,8 @@ class CocoReader:
 
     def _annotation(self, raw: dict[str, Any], index: int, results: bool, item: Item,
                     label: str | None) -> list[Any]:
-        """The IR annotation(s) of one COCO annotation (the hot loop of large reads: kept lean)."""
-        def bad(problem: str, key: str) -> SchemaError:
-            return self.error(problem, f"{_where(index, results)}.{key}", item)
+        """The IR annotation(s) of one COCO annotation in the general path (any valid input)."""
+        bad = self._bad(item)
 
         ann_id = raw.get("id")
         score = raw.get("score")
@@ -304,32 +326,60 @@ class CocoReader:
         area = raw.get("area")
         if area is not None and type(area) not in _NUMBER_TYPES:
             raise bad(f"'area' must be a number, got {_kind_of(area)}", "area")
+        return self._assemble((label, ann_id, score, iscrowd, attributes), extras, raw.get("segmentation"), bbox,
+                              raw.get("keypoints"), item, bad)
 
-        common = (label, ann_id, score, iscrowd, attributes)
-        segmentation = raw.get("segmentation")
+    def _bad(self, item: Item) -> Callable[[str, str], SchemaError]:
+        """bad(problem, key): the error for ``key`` of the annotation being read."""
+        where = _where(self.position, self.results)
+        return lambda problem, key: self.error(problem, f"{where}.{key}", item)
+
+    def _typed_annotation(self, raw: TypedAnnotation, item: Item, label: str) -> list[Any] | None:
+        """The IR annotation(s) of a typed annotation whose fields msgspec has type-checked; None when
+        it needs the general path (a caption, a value out of range: the general path says where)."""
+        if raw.caption is not UNSET or raw.iscrowd not in (0, 1):
+            return None
+        extras: dict[str, Any] = {}
+        if raw.area is not None:
+            extras["coco:area"] = raw.area
+        bbox = raw.bbox
+        if bbox is not None:
+            if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
+                return None
+            extras["coco:bbox"] = bbox
+        keypoints = raw.keypoints
+        if keypoints and (names := self.labels[label].keypoints) and len(keypoints) != 3 * len(names):
+            return None
+        score = float(raw.score) if raw.score is not None else None  # JSON numbers are finite
+        common = (label, raw.id, score, bool(raw.iscrowd), raw.attributes or None)
+        return self._assemble(common, extras, raw.segmentation, bbox, keypoints, item, None)
+
+    def _assemble(self, common: tuple[Any, ...], extras: dict[str, Any], segmentation: Any, bbox: Any,
+                  keypoints: Any, item: Item, bad: Any) -> list[Any]:
+        """The shape (Polygon, Mask or Box) and/or Keypoints of one annotation whose scalar fields are
+        checked; ``common`` = (label, id, score, iscrowd, attributes)."""
         shape: Any = None
         if segmentation:
             if type(segmentation) is dict:
-                shape = self._mask(segmentation, item, common, extras, bad)
+                shape = self._mask(segmentation, item, common, extras, bad or self._bad(item))
             elif self.deferred is not None and type(segmentation) is list:  # checked in bulk
                 shape = Polygon._prevalidated(((),), *common, extras)
                 self.deferred.polygon(shape, segmentation if type(segmentation[0]) is list else [segmentation])
             else:
-                shape = self._polygon(segmentation, common, extras, bad)
+                shape = self._polygon(segmentation, common, extras, bad or self._bad(item))
         elif bbox is not None:
             x, y, w, h = bbox
             shape = Box._prevalidated((_frozen_box(x, y, x + w, y + h), 0.0), *common, extras)
         elif segmentation is not None:
             extras["coco:segmentation"] = segmentation  # e.g. an empty list: kept as it was
 
-        keypoints = raw.get("keypoints")
         if keypoints is None or (keypoints == [] and shape is not None):
             return [shape if shape is not None else Tag._prevalidated((), *common, extras)]
-        points = self._keypoints(keypoints, common, label, bad)
+        points = self._keypoints(keypoints, common, bad or self._bad(item))
         if shape is None:
             points.extras = extras
             return [points]
-        shape.group = points.group = ann_id
+        shape.group = points.group = common[1]
         return [shape, points]
 
     def _caption(self, raw: dict[str, Any], ann_id: Any, label: str | None, score: float | None,
@@ -353,6 +403,10 @@ class CocoReader:
                 size = len(ring) if type(ring) is list else _kind_of(ring)
                 raise bad(f"polygon must be a flat list of x, y with an even count >= 6, got {size} values",
                           f"segmentation[{part}]")
+            for position, value in enumerate(ring):
+                if type(value) not in _NUMBER_TYPES:
+                    raise bad(f"polygon coordinates must be numbers, got {_kind_of(value)}",
+                              f"segmentation[{part}][{position}]")
         try:
             return Polygon([[ring] for ring in segmentation], **_keywords(common, extras))
         except SchemaError as exc:
@@ -377,7 +431,8 @@ class CocoReader:
         except SchemaError as exc:
             raise bad(exc.problem, "segmentation") from None
 
-    def _keypoints(self, raw: Any, common: tuple[Any, ...], label: str | None, bad: Any) -> Keypoints:
+    def _keypoints(self, raw: Any, common: tuple[Any, ...], bad: Any) -> Keypoints:
+        label = common[0]
         names = self.labels[label].keypoints if label is not None else ()
         if names and type(raw) is list and len(raw) != 3 * len(names):
             raise bad(f"{len(raw) // 3} keypoints but category {label!r} declares {len(names)}", "keypoints")
@@ -418,7 +473,7 @@ class _BulkRejected(Exception):
 
 def read_coco(path: Path, context: Context) -> Dataset:
     """Read a COCO JSON file (see the module docstring)."""
-    data = load_json(path, "a COCO JSON file")
+    data = load_json(path, "a COCO JSON file", typed=TYPED_DECODER)
     report = context.report
     issues, stats = len(report.issues), dict(report.stats)
     with gc_paused():
