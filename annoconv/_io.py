@@ -71,12 +71,12 @@ def load_json(path: str | Path, what: str = "a JSON file", typed: msgspec.json.D
         if typed is not None:
             try:
                 return typed.decode(data)
-            except (msgspec.DecodeError, UnicodeDecodeError):  # off the schema (or malformed: located below)
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # off the schema, or malformed
                 pass
         try:
             return _DECODER.decode(data)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            problem = str(exc)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+            problem = str(exc) or type(exc).__name__
     try:
         orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -140,7 +140,11 @@ def _move_into_place(staging: Path, target: Path, dest: Path, directory: bool) -
         if dest.exists():
             old = staging.with_name(staging.name + ".old")
             os.rename(dest, old)
-            os.rename(staging, dest)
+            try:
+                os.rename(staging, dest)
+            except OSError:
+                os.rename(old, dest)  # put the previous output back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(staging, dest)

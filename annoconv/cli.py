@@ -182,8 +182,18 @@ def _run_convert(args: argparse.Namespace, extra: list[str]) -> int:
                    f"({args.dst_fmt})")
     finally:
         if args.log:
-            args.log.write_text(report.to_json())
+            _write_log(args.log, report, failing=sys.exc_info()[1] is not None)
     return EXIT_LOSSES if args.fail_if_warnings and report.has_warnings else EXIT_OK
+
+
+def _write_log(path: Path, report: Report, failing: bool) -> None:
+    """Save the report; when the conversion itself failed, its error matters more than the log's."""
+    try:
+        path.write_text(report.to_json(), encoding="utf-8")
+    except OSError as exc:
+        if not failing:
+            raise WriteError(f"cannot write the log: {exc.strerror or exc}", file=path) from None
+        print(f"warning: {path}: cannot write the log: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _warns(issues: list[Any]) -> bool:
@@ -249,9 +259,12 @@ def _exit_code(exc: AnnoconvError, command: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see EXIT_CODES)."""
     parser = _parser()
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "formats" and extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:  # argparse exits on --help (0) and on usage errors (2): return those codes instead
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "formats" and extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command == "convert":
             return _run_convert(args, extra)

@@ -81,7 +81,7 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
         except AnnoconvError:
             raise
         except OSError as exc:
-            raise WriteError(f"cannot write: {exc.strerror or exc}", file=exc.filename or path) from None
+            raise WriteError(f"cannot write: {exc.strerror or exc}", file=path) from None
     return report
 
 

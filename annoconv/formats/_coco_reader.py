@@ -15,6 +15,7 @@ no place for are kept in ``extras`` as ``"coco:<key>"`` and written back by the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from math import isfinite
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,19 @@ _CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton"}
 _ANNOTATION_KEYS = {"id", "image_id", "category_id", "segmentation", "bbox", "iscrowd", "keypoints",
                     "num_keypoints", "score", "attributes", "caption"}
 _TOP_KEYS = {"images", "annotations", "categories"}
+
+
+_ID_TYPES = frozenset({int, str})
+
+
+def _image_name(raw: Any, index: int) -> str:
+    """How a report names an image that could not be read."""
+    if isinstance(raw, dict):
+        if isinstance(raw.get("file_name"), str) and raw["file_name"]:
+            return raw["file_name"]
+        if "id" in raw:
+            return f"image {raw['id']!r}"
+    return f"$.images[{index}]"
 
 
 def _is_id(value: Any) -> bool:
@@ -86,10 +100,11 @@ class CocoReader:
         return SchemaError(problem, file=self.path, location=location,
                            item=f"image {item.extras.get('coco:id')!r} {item.id!r}" if item else None)
 
-    def skipped(self, exc: AnnoconvError, code: Code, item: str | None) -> None:
+    def skipped(self, exc: AnnoconvError, code: Code, item: str | None, annotation: Any = None) -> None:
         if not self.skip:
             raise exc
-        self.report.add(code, "bad input skipped (on_error=skip)", item=item, error=exc.message)
+        self.report.add(code, "bad input skipped (on_error=skip)", item=item, annotation=annotation,
+                        error=exc.message)
 
     # --- top level ----------------------------------------------------------------------------
     def build(self, data: Any) -> Dataset:
@@ -121,7 +136,7 @@ class CocoReader:
             try:
                 self._image(index, image)
             except SchemaError as exc:
-                self.skipped(exc, Code.ITEM_SKIPPED, str(image.get("file_name")) if isinstance(image, dict) else None)
+                self.skipped(exc, Code.ITEM_SKIPPED, _image_name(image, index))
         self._annotations(annotations, results=isinstance(data, list))
         if self.deferred is not None and not self.deferred.resolve():
             raise _BulkRejected
@@ -243,18 +258,22 @@ class CocoReader:
                 if type(raw) is not dict:
                     raise self.error(f"expected an annotation object, got {_kind_of(raw)}",
                                      _where(index, results))
-                item = item_by_id.get(raw.get("image_id")) or self._item_for(raw, index, results)
+                image_id = raw.get("image_id")  # True == 1.0 == 1 as dict keys: only int and str ids
+                item = (item_by_id.get(image_id) if type(image_id) in _ID_TYPES else None) or self._item_for(
+                    raw, index, results)
                 if "segments_info" in raw:
                     self.report.add(Code.SKIPPED_CONTENT, "COCO panoptic segments not read (their masks live "
                                     "in PNG files); use the instance or stuff annotations", item=item.id,
                                     segments=len(raw["segments_info"]))
                     continue
-                label = label_by_id.get(raw.get("category_id"))
+                category_id = raw.get("category_id")
+                label = label_by_id.get(category_id) if type(category_id) in _ID_TYPES else None
                 if label is None or "caption" in raw:
                     label = self._label_for(raw, index, item, results, unknown_labels)
                 item.annotations.extend(self._annotation(raw, index, results, item, label))
             except SchemaError as exc:
-                self.skipped(exc, Code.ANNOTATION_SKIPPED, item.id if item else None)
+                self.skipped(exc, Code.ANNOTATION_SKIPPED, item.id if item else None,
+                             raw.get("id") if type(raw) is dict else None)
         step(len(annotations) % 1024)
         self.report.stats["annotations_read"] = self.report.stats.get("annotations_read", 0) + len(annotations)
 
@@ -276,7 +295,7 @@ class CocoReader:
                    unknown: set[Any]) -> str | None:
         """The label of an annotation whose ``category_id`` is not a known category, or of a caption."""
         category_id = raw.get("category_id")
-        name = self.label_by_id.get(category_id)
+        name = self.label_by_id.get(category_id) if type(category_id) in _ID_TYPES else None
         if name is not None or "caption" in raw:  # captions need no category
             return name
         where = _where(index, results) + ".category_id"
@@ -369,6 +388,8 @@ class CocoReader:
                 shape = self._polygon(segmentation, common, extras, bad or self._bad(item))
         elif bbox is not None:
             x, y, w, h = bbox
+            if not (isfinite(x + w) and isfinite(y + h)):
+                raise (bad or self._bad(item))(f"'bbox' corner is not finite (x + width or y + height overflows): {bbox}", "bbox")
             shape = Box._prevalidated((_frozen_box(x, y, x + w, y + h), 0.0), *common, extras)
         elif segmentation is not None:
             extras["coco:segmentation"] = segmentation  # e.g. an empty list: kept as it was
@@ -482,5 +503,6 @@ def read_coco(path: Path, context: Context) -> Dataset:
         except _BulkRejected:
             del report.issues[issues:]
             report.stats = stats
-            return CocoReader(path, context, bulk=False).build(data)
+            quiet = replace(context, progress=None)  # the first pass already advanced the progress bar
+            return CocoReader(path, quiet, bulk=False).build(data)
 

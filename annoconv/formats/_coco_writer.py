@@ -46,8 +46,7 @@ _GROUPABLE = (Polygon, Box, Mask, Keypoints)
 
 def _int_ids(values: list[Any]) -> bool:
     """True when every value is an int (not bool) and no two are equal."""
-    return (all(isinstance(v, int) and not isinstance(v, bool) for v in values)
-            and len(set(values)) == len(values))
+    return all(type(v) is int for v in values) and len(set(values)) == len(values)
 
 
 def _passthrough(target: dict[str, Any], extras: dict[str, Any], skip: Iterable[str] = _COMPUTED) -> None:
@@ -73,9 +72,7 @@ class CocoWriter:
     def build(self) -> dict[str, Any]:
         ds = self.dataset
         out: dict[str, Any] = {}
-        for key, value in ds.extras.items():
-            if key.startswith("coco:"):
-                out[key[5:]] = value
+        _passthrough(out, ds.extras, ())
         label_ids = self._assign("category", [label.id for label in ds.labels])
         self.category_id = {label.name: cid for label, cid in zip(ds.labels, label_ids)}
         categories = []
@@ -95,9 +92,11 @@ class CocoWriter:
             images.append(self._image(item, image_id))
             annotations.extend(self._annotations(item, image_id))
             self.context.step()
-        annotation_ids = self._assign("annotation", [a.get("id") for a in annotations])
-        for annotation, ann_id in zip(annotations, annotation_ids):
-            annotation["id"] = ann_id
+        source_ids = [a["id"] for a in annotations]
+        annotation_ids = self._assign("annotation", source_ids)
+        if annotation_ids is not source_ids:
+            for annotation, ann_id in zip(annotations, annotation_ids):
+                annotation["id"] = ann_id
         out["images"] = images
         out["annotations"] = annotations
         out["categories"] = categories
