@@ -33,9 +33,11 @@ from ._coco_typed import DECODER as TYPED_DECODER
 from ._coco_typed import TypedAnnotation, TypedFile
 
 _IMAGE_KEYS = {"id", "file_name", "width", "height"}
-_CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton"}
+_CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton", "attributes"}
+# Read into IR fields; every other annotation key (``area``, ``num_keypoints``, unknown ones) is kept
+# in extras as it was.
 _ANNOTATION_KEYS = {"id", "image_id", "category_id", "segmentation", "bbox", "iscrowd", "keypoints",
-                    "num_keypoints", "score", "attributes", "caption"}
+                    "score", "attributes", "caption"}
 _TOP_KEYS = {"images", "annotations", "categories"}
 
 
@@ -92,6 +94,7 @@ class CocoReader:
         # Coordinates converted in bulk at the end (fast); None: one annotation at a time (exact errors).
         self.deferred: DeferredCoordinates | None = None
         self.bulk = bulk
+        self.groups: set[Any] = set()  # group values given so far
         self.position = 0  # index of the annotation being read, and whether it is in a results list
         self.results = False
 
@@ -110,12 +113,12 @@ class CocoReader:
     def build(self, data: Any) -> Dataset:
         """The Dataset of the parsed JSON ``data``; raises _BulkRejected when the bulk conversion fails."""
         extras: dict[str, Any] = {}
+        annotations: list[Any] = []
         if self.bulk:
             self.deferred = DeferredCoordinates(typed=isinstance(data, TypedFile))
         if isinstance(data, TypedFile):  # a regular COCO file, type-checked by msgspec
-            images, annotations, categories = data.images, data.annotations, data.categories
-            extras = data.extras()
-        elif isinstance(data, list):  # a results file: [{"image_id", "category_id", "bbox", "score"}, ...]
+            annotations, data = data.annotations, data.as_dict()
+        if isinstance(data, list):  # a results file: [{"image_id", "category_id", "bbox", "score"}, ...]
             images: list[Any] = []
             categories: list[Any] = []
             annotations = data
@@ -124,9 +127,12 @@ class CocoReader:
             if "images" not in data:
                 raise self.error("missing required key 'images' (is this a COCO file?)", "$")
             images = self._list(data, "images")
-            annotations = self._list(data, "annotations") if "annotations" in data else []
+            if "annotations" in data:
+                annotations = self._list(data, "annotations")
             categories = self._list(data, "categories") if "categories" in data else []
             extras = {f"coco:{key}": value for key, value in data.items() if key not in _TOP_KEYS}
+            if not categories:  # whether the source had the key (captions files do not)
+                extras["coco:categories"] = data.get("categories")
         else:
             raise self.error(f"expected a JSON object with 'images', 'annotations', 'categories' "
                              f"(or a results list), got {_kind_of(data)}", "$")
@@ -185,9 +191,19 @@ class CocoReader:
         keypoints = raw.get("keypoints") or []
         if not isinstance(keypoints, list) or not all(isinstance(k, str) for k in keypoints):
             raise self.error("category 'keypoints' must be a list of names", location + ".keypoints")
-        skeleton = self._skeleton(raw.get("skeleton") or [], len(keypoints), location, name, extras)
+        if keypoints:
+            skeleton = self._skeleton(raw.get("skeleton") or [], len(keypoints), location, name, extras)
+            if "skeleton" not in raw:
+                extras["coco:skeleton"] = None  # absent in the source: not written back
+        else:  # nothing the IR holds, kept as the source gave it (e.g. "keypoints": [])
+            skeleton = ()
+            extras.update({f"coco:{key}": raw[key] for key in ("keypoints", "skeleton") if key in raw})
+        attributes = raw.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise self.error(f"category 'attributes' must be an object, got {_kind_of(attributes)}",
+                             location + ".attributes")
         self.labels.add(Label(name, id=cid, parent=parent, keypoints=tuple(keypoints), skeleton=skeleton,
-                              extras=extras))
+                              attributes=attributes, extras=extras))
         self.label_by_id[cid] = name
 
     def _skeleton(self, raw: Any, count: int, location: str, name: str,
@@ -323,17 +339,19 @@ class CocoReader:
             if type(score) not in _NUMBER_TYPES or not isfinite(score):
                 raise bad(f"'score' must be a finite number, got {score!r}", "score")
             score = float(score)
-        attributes = raw.get("attributes") or None
+        attributes = raw.get("attributes")
         if attributes is not None and type(attributes) is not dict:
             raise bad(f"'attributes' must be an object, got {_kind_of(attributes)}", "attributes")
         extras = {"coco:" + key: value for key, value in raw.items() if key not in _ANNOTATION_KEYS}
+        if attributes == {}:
+            extras["coco:attributes"] = attributes  # kept as it was; the IR has no empty-vs-absent
+            attributes = None
         if "caption" in raw:
             return [self._caption(raw, ann_id, label, score, attributes, extras, bad)]
 
-        iscrowd = raw.get("iscrowd", 0)
-        if iscrowd not in (0, 1):  # also accepts True/False
+        iscrowd = raw.get("iscrowd")
+        if iscrowd not in (0, 1, None):  # also accepts True/False
             raise bad(f"'iscrowd' must be 0 or 1, got {iscrowd!r}", "iscrowd")
-        iscrowd = bool(iscrowd)
         bbox = raw.get("bbox")
         if bbox is not None:
             if type(bbox) is not list or len(bbox) != 4 or not (type(bbox[0]) in _NUMBER_TYPES and type(
@@ -356,11 +374,18 @@ class CocoReader:
     def _typed_annotation(self, raw: TypedAnnotation, item: Item, label: str) -> list[Any] | None:
         """The IR annotation(s) of a typed annotation whose fields msgspec has type-checked; None when
         it needs the general path (a caption, a value out of range: the general path says where)."""
-        if raw.caption is not UNSET or raw.iscrowd not in (0, 1):
+        iscrowd = raw.iscrowd if raw.iscrowd is not UNSET else None
+        if raw.caption is not UNSET or iscrowd not in (0, 1, None):
             return None
         extras: dict[str, Any] = {}
         if raw.area is not None:
             extras["coco:area"] = raw.area
+        if raw.num_keypoints is not None:
+            extras["coco:num_keypoints"] = raw.num_keypoints
+        attributes = raw.attributes
+        if attributes == {}:
+            extras["coco:attributes"] = attributes
+            attributes = None
         bbox = raw.bbox
         if bbox is not None:
             if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
@@ -370,13 +395,16 @@ class CocoReader:
         if keypoints and (names := self.labels[label].keypoints) and len(keypoints) != 3 * len(names):
             return None
         score = float(raw.score) if raw.score is not None else None  # JSON numbers are finite
-        common = (label, raw.id, score, bool(raw.iscrowd), raw.attributes or None)
+        common = (label, raw.id, score, iscrowd, attributes)
         return self._assemble(common, extras, raw.segmentation, bbox, keypoints, item, None)
 
     def _assemble(self, common: tuple[Any, ...], extras: dict[str, Any], segmentation: Any, bbox: Any,
                   keypoints: Any, item: Item, bad: Any) -> list[Any]:
         """The shape (Polygon, Mask or Box) and/or Keypoints of one annotation whose scalar fields are
-        checked; ``common`` = (label, id, score, iscrowd, attributes)."""
+        checked; ``common`` = (label, id, score, iscrowd (None when absent), attributes)."""
+        label, ann_id, score, iscrowd, attributes = common
+        if iscrowd is None or type(iscrowd) is not bool:
+            common = (label, ann_id, score, bool(iscrowd), attributes)
         shape: Any = None
         if segmentation:
             if type(segmentation) is dict:
@@ -394,22 +422,38 @@ class CocoReader:
         elif segmentation is not None:
             extras["coco:segmentation"] = segmentation  # e.g. an empty list: kept as it was
 
-        if keypoints is None or (keypoints == [] and shape is not None):
-            return [shape if shape is not None else Tag._prevalidated((), *common, extras)]
+        if keypoints == [] and shape is not None:
+            extras["coco:keypoints"] = keypoints  # kept as it was
+            keypoints = None
+        if keypoints is None:
+            if shape is not None:
+                return [shape]
+            if iscrowd is not None:
+                extras["coco:iscrowd"] = iscrowd  # an image-level label in an object-shaped record
+            return [Tag._prevalidated((), *common, extras)]
         points = self._keypoints(keypoints, common, bad or self._bad(item))
         if shape is None:
             points.extras = extras
             return [points]
-        shape.group = points.group = common[1]
+        if "coco:num_keypoints" in extras:  # lives with the keypoints it counts
+            points.extras = {"coco:num_keypoints": extras.pop("coco:num_keypoints")}
+        shape.group = points.group = self._group(ann_id)
         return [shape, points]
+
+    def _group(self, ann_id: Any) -> Any:
+        """The group tying a shape to its keypoints: the COCO id, unless another annotation has it."""
+        group = ann_id if ann_id not in self.groups else f"{ann_id}#{self.position}"
+        self.groups.add(group)
+        return group
 
     def _caption(self, raw: dict[str, Any], ann_id: Any, label: str | None, score: float | None,
                  attributes: dict[str, Any] | None, extras: dict[str, Any], bad: Any) -> Caption:
         caption = raw["caption"]
         if type(caption) is not str:
             raise bad(f"'caption' must be a string, got {_kind_of(caption)}", "caption")
-        if "category_id" in raw:
-            extras["coco:category_id"] = raw["category_id"]
+        # a caption in an object-shaped record: the fields the IR has no place for are kept as they were
+        extras.update({f"coco:{key}": raw[key] for key in ("category_id", "segmentation", "bbox", "iscrowd",
+                                                           "keypoints") if key in raw})
         return Caption(caption, label=label, id=ann_id, score=score, attributes=attributes, extras=extras)
 
     def _polygon(self, segmentation: Any, common: tuple[Any, ...], extras: dict[str, Any], bad: Any) -> Polygon:

@@ -24,7 +24,7 @@ class TypedAnnotation(msgspec.Struct, forbid_unknown_fields=True):
     segmentation: Union[list[list[Number]], dict, None] = None  # type: ignore[type-arg]
     area: Union[Number, None] = None
     bbox: Union[list[Number], None] = None
-    iscrowd: Union[int, bool] = 0
+    iscrowd: Union[int, bool, msgspec.UnsetType] = msgspec.UNSET
     keypoints: Union[list[Number], None] = None
     num_keypoints: Union[int, None] = None
     score: Union[Number, None] = None
@@ -40,12 +40,13 @@ class TypedAnnotation(msgspec.Struct, forbid_unknown_fields=True):
 class TypedFile(msgspec.Struct, forbid_unknown_fields=True):
     images: list[dict]  # type: ignore[type-arg]
     annotations: list[TypedAnnotation] = []
-    categories: list[dict] = []  # type: ignore[type-arg]
+    categories: Union[list[dict], msgspec.UnsetType] = msgspec.UNSET  # type: ignore[type-arg]
     info: Any = msgspec.UNSET
     licenses: Any = msgspec.UNSET
 
-    def extras(self) -> dict[str, Any]:
-        return {f"coco:{name}": value for name in ("info", "licenses")
+    def as_dict(self) -> dict[str, Any]:
+        """The top-level keys the source had (annotations left out: they are read on their own)."""
+        return {name: value for name in ("images", "categories", "info", "licenses")
                 if (value := getattr(self, name)) is not msgspec.UNSET}
 
 

@@ -30,15 +30,23 @@ from typing import Any
 import numpy as np
 
 from .._io import dump_json, gc_paused
-from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag, geometry, rle
+from ..ir import (Annotation, Box, Caption, Dataset, Item, Keypoints, Label, Mask, Point, Polygon, Polyline, Tag,
+                  geometry, rle)
 from ..raster import polygon_mask
-from ..report import Code
+from ..report import Code, Severity
 from ._base import Context
 
 # Written by the writer itself; a same-named extra is a source value used in its place or ignored.
 _COMPUTED = {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "keypoints",
              "num_keypoints", "score", "attributes", "caption", "rle_uncompressed"}
 
+
+# Tags and Captions write only these themselves: the rest of their source record passes through.
+_IMAGE_LEVEL_COMPUTED = {"id", "image_id", "category_id", "caption", "iscrowd", "score", "attributes",
+                         "rle_uncompressed"}
+
+_ABSENT = object()
+_CAPTION_SOURCE_KEPT = _IMAGE_LEVEL_COMPUTED - {"category_id"}  # e.g. "category_id": 0 of a caption
 
 _DROPPED = (Polyline, Point)  # kinds COCO cannot hold
 _GROUPABLE = (Polygon, Box, Mask, Keypoints)
@@ -61,6 +69,7 @@ class CocoWriter:
         self.dataset = dataset
         self.context = context
         self.report = context.report
+        self.captions = False  # any Caption written
 
     def _assign(self, what: str, source_ids: list[Any]) -> list[Any]:
         if _int_ids(source_ids):
@@ -72,17 +81,17 @@ class CocoWriter:
     def build(self) -> dict[str, Any]:
         ds = self.dataset
         out: dict[str, Any] = {}
-        _passthrough(out, ds.extras, ())
+        _passthrough(out, ds.extras, ("categories",))
         label_ids = self._assign("category", [label.id for label in ds.labels])
         self.category_id = {label.name: cid for label, cid in zip(ds.labels, label_ids)}
         categories = []
         for label, cid in zip(ds.labels, label_ids):
             category: dict[str, Any] = {"id": cid, "name": label.name,
                                         "supercategory": label.parent or label.extras.get("coco:supercategory", "")}
-            if label.keypoints or "coco:skeleton" in label.extras:
-                category["keypoints"] = list(label.keypoints)
-                category["skeleton"] = [[a + 1, b + 1] for a, b in label.skeleton]
-            _passthrough(category, label.extras, {"id", "name", "supercategory", "keypoints"})
+            _keypoint_names(category, label)
+            if label.attributes:
+                category["attributes"] = label.attributes
+            _passthrough(category, label.extras, {"id", "name", "supercategory", "keypoints", "skeleton", "attributes"})
             if label.color is not None:
                 self.context.record_loss("label-color")
             categories.append(category)
@@ -99,16 +108,19 @@ class CocoWriter:
                 annotation["id"] = ann_id
         out["images"] = images
         out["annotations"] = annotations
-        out["categories"] = categories
+        if categories or _empty_categories_written(ds.extras.get("coco:categories", _ABSENT), self.captions):
+            out["categories"] = categories
         self.report.stats["items_written"] = len(images)
         self.report.stats["annotations_written"] = len(annotations)
         return out
 
     def _image(self, item: Item, image_id: Any) -> dict[str, Any]:
         image: dict[str, Any] = {"id": image_id, "file_name": item.image.path}
-        if item.image.width is not None and item.image.height is not None:
-            image["width"], image["height"] = item.image.width, item.image.height
-        elif not ("coco:width" in item.extras and "coco:height" in item.extras):
+        for key in ("width", "height"):  # each known one; an unusable source value (0, null) passes through
+            if (value := getattr(item.image, key)) is not None:
+                image[key] = value
+        if item.image.size is None and not all(
+                getattr(item.image, key) is not None or f"coco:{key}" in item.extras for key in ("width", "height")):
             self.report.add(Code.IMAGE_SIZE_MISSING, "image size unknown: 'width'/'height' not written",
                             item=item.id)
         _passthrough(image, item.extras, {"id", "file_name"})
@@ -150,16 +162,9 @@ class CocoWriter:
         """One COCO annotation from one IR annotation, or from a group's shape(s) and keypoints."""
         main = parts[0]
         kind = type(main)
-        if kind is Caption:
-            ann = {"id": main.id, "image_id": image_id, "caption": main.text}  # type: ignore[attr-defined]
-            if main.label is not None:
-                ann["category_id"] = self.category_id[main.label]
-            _passthrough(ann, main.extras, _COMPUTED - {"category_id"})
-            return ann
-        ann = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
-        if kind is Tag:
-            _passthrough(ann, main.extras)
-            return ann
+        if kind is Caption or kind is Tag:
+            return self._image_level(main, image_id)
+        ann: dict[str, Any] = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
         source = main.extras
         points = parts[-1] if type(parts[-1]) is Keypoints else None
         if kind is not Keypoints:
@@ -169,21 +174,46 @@ class CocoWriter:
         if points is not None:
             ann["keypoints"] = [value for triple in zip(*points.xy.T.tolist(), points.visibility.tolist())
                                 for value in triple]  # visibility stays an integer
-            ann["num_keypoints"] = points.labelled
+            ann["num_keypoints"] = points.extras.get("coco:num_keypoints", points.labelled)
             if bbox is None:
                 bounds = points.bounds()
                 bbox = [0.0, 0.0, 0.0, 0.0] if bounds is None else _xywh(bounds)
             if area is None:
                 area = bbox[2] * bbox[3]
+        else:  # e.g. "keypoints": [] beside a polygon: kept as the source had it
+            for key in ("keypoints", "num_keypoints"):
+                if f"coco:{key}" in source:
+                    ann[key] = source[f"coco:{key}"]
         ann["segmentation"] = source.get("coco:segmentation", segmentation)
         ann["area"] = area
         ann["bbox"] = bbox
         ann["iscrowd"] = int(main.iscrowd)
-        if main.score is not None:
-            ann["score"] = main.score
-        if main.attributes:
-            ann["attributes"] = main.attributes
+        _scored(ann, main)
         _passthrough(ann, source)
+        return ann
+
+    def _box_xywh(self, box: Box, item: Item) -> list[float]:
+        """COCO's [x, y, width, height] of an unrotated box; reports when x + width is not exactly x2."""
+        x1, y1, x2, y2 = box.xyxy.tolist()
+        if x1 + (x2 - x1) != x2 or y1 + (y2 - y1) != y2:
+            self.report.add(Code.PRECISION_REDUCED, "box corner not exactly representable as x + width "
+                            "(off by one float64 rounding)", severity=Severity.INFO, item=item.id,
+                            annotation=box.id)
+        return [x1, y1, x2 - x1, y2 - y1]
+
+    def _image_level(self, main: Annotation, image_id: Any) -> dict[str, Any]:
+        """A Caption or a Tag: ``{id, image_id, caption}`` / ``{id, image_id, category_id}``, plus what
+        the source record had around it (kept in extras) and the crowd flag if set."""
+        ann: dict[str, Any] = {"id": main.id, "image_id": image_id}
+        if type(main) is Caption:
+            ann["caption"] = main.text  # type: ignore[attr-defined]
+            self.captions = True
+        if main.label is not None:
+            ann["category_id"] = self.category_id[main.label]
+        if main.iscrowd or "coco:iscrowd" in main.extras:
+            ann["iscrowd"] = int(main.iscrowd)
+        _scored(ann, main)
+        _passthrough(ann, main.extras, _IMAGE_LEVEL_COMPUTED if main.label is not None else _CAPTION_SOURCE_KEPT)
         return ann
 
     def _geometry(self, item: Item, shape: Annotation, parts: list[Annotation],
@@ -195,7 +225,7 @@ class CocoWriter:
                 self.context.record_loss("rotated-box", item=item, annotation=shape)
                 segmentation: Any = [shape.corners().ravel()]
                 return segmentation, bbox or _xywh(shape.bounds()), area if area is not None else shape.area()
-            return [], bbox or _xywh(shape.xyxy), area if area is not None else shape.area()
+            return [], bbox or self._box_xywh(shape, item), area if area is not None else shape.area()
         if type(shape) is Mask:
             return (_rle(shape), bbox or [float(v) for v in rle.bbox(shape.counts, shape.size)],
                     area if area is not None else float(shape.area()))
@@ -223,6 +253,31 @@ class CocoWriter:
         return {"size": list(size), "counts": rle.to_string(counts)}, bbox, area
 
 
+def _empty_categories_written(source: Any, captions: bool) -> bool:
+    """Whether to write ``"categories": []``: as the COCO source did; else not for captions (COCO's
+    captions files have no categories, and pycocotools cannot load captions beside the key)."""
+    if source is _ABSENT:
+        return not captions
+    return source is not None
+
+
+def _keypoint_names(category: dict[str, Any], label: Label) -> None:
+    """``keypoints`` and 1-based ``skeleton``; where the IR has none, what the source had (kept in extras:
+    a verbatim skeleton the keypoints cannot hold, ``None`` for a skeleton the source did not give)."""
+    source_skeleton = label.extras.get("coco:skeleton", _ABSENT)
+    if label.keypoints:
+        category["keypoints"] = list(label.keypoints)
+        if label.skeleton or source_skeleton is _ABSENT:
+            category["skeleton"] = [[a + 1, b + 1] for a, b in label.skeleton]
+        elif source_skeleton is not None:
+            category["skeleton"] = source_skeleton
+        return
+    if "coco:keypoints" in label.extras:
+        category["keypoints"] = label.extras["coco:keypoints"]
+    if source_skeleton is not _ABSENT and source_skeleton is not None:
+        category["skeleton"] = source_skeleton
+
+
 def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
     """Parts of one COCO annotation: polygons (+ keypoints last), or a box/mask (+ keypoints last);
     whatever does not fit is written alone."""
@@ -243,6 +298,16 @@ def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
 def _xywh(xyxy: np.ndarray) -> list[float]:
     x1, y1, x2, y2 = (float(v) for v in xyxy)
     return [x1, y1, x2 - x1, y2 - y1]
+
+
+def _scored(ann: dict[str, Any], source: Annotation) -> None:
+    """Write the score and the attributes (an empty source ``attributes`` object too)."""
+    if source.score is not None:
+        ann["score"] = source.score
+    if source.attributes:
+        ann["attributes"] = source.attributes
+    elif "coco:attributes" in source.extras:
+        ann["attributes"] = source.extras["coco:attributes"]
 
 
 def _rle(mask: Mask) -> dict[str, Any]:
