@@ -24,13 +24,16 @@ _NUMBER_TYPES = {int, float}
 def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
     """All values of ``lists`` as one read-only (M, width) float64 array, or None if any is not a
     finite number. ``typed``: the decoder has already refused non-numbers (bools included)."""
-    flat = list(chain.from_iterable(lists))
-    if not typed and not {*map(type, flat)} <= _NUMBER_TYPES:  # array('d') would take True as 1.0
-        return None
     try:
-        # array('d') converts in C and refuses strings, null and nested lists (numpy would parse "1.5").
-        values = np.frombuffer(array("d", flat), dtype=np.float64)
-    except (TypeError, OverflowError):
+        if typed:  # only ints and floats: numpy may convert them straight from the lists
+            values = np.fromiter(chain.from_iterable(lists), np.float64, count=sum(map(len, lists)))
+        else:
+            flat = list(chain.from_iterable(lists))
+            if not {*map(type, flat)} <= _NUMBER_TYPES:  # array('d') would take True as 1.0
+                return None
+            # array('d') converts in C and refuses strings, null and nested lists (numpy would parse "1.5").
+            values = np.frombuffer(array("d", flat), dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         return None
     if not np.isfinite(values).all():
         return None

@@ -402,15 +402,15 @@ class CocoReader:
                   keypoints: Any, item: Item, bad: Any) -> list[Any]:
         """The shape (Polygon, Mask or Box) and/or Keypoints of one annotation whose scalar fields are
         checked; ``common`` = (label, id, score, iscrowd (None when absent), attributes)."""
-        label, ann_id, score, iscrowd, attributes = common
-        if iscrowd is None or type(iscrowd) is not bool:
-            common = (label, ann_id, score, bool(iscrowd), attributes)
+        iscrowd = common[3]
+        if type(iscrowd) is not bool:
+            common = (common[0], common[1], common[2], bool(iscrowd), common[4])
         shape: Any = None
         if segmentation:
             if type(segmentation) is dict:
                 shape = self._mask(segmentation, item, common, extras, bad or self._bad(item))
             elif self.deferred is not None and type(segmentation) is list:  # checked in bulk
-                shape = Polygon._prevalidated(((),), *common, extras)
+                shape = Polygon._prevalidated((), *common, extras)  # regions filled in by resolve()
                 self.deferred.polygon(shape, segmentation if type(segmentation[0]) is list else [segmentation])
             else:
                 shape = self._polygon(segmentation, common, extras, bad or self._bad(item))
@@ -437,7 +437,7 @@ class CocoReader:
             return [points]
         if "coco:num_keypoints" in extras:  # lives with the keypoints it counts
             points.extras = {"coco:num_keypoints": extras.pop("coco:num_keypoints")}
-        shape.group = points.group = self._group(ann_id)
+        shape.group = points.group = self._group(common[1])
         return [shape, points]
 
     def _group(self, ann_id: Any) -> Any:
@@ -502,7 +502,7 @@ class CocoReader:
         if names and type(raw) is list and len(raw) != 3 * len(names):
             raise bad(f"{len(raw) // 3} keypoints but category {label!r} declares {len(names)}", "keypoints")
         if self.deferred is not None and type(raw) is list:  # checked in bulk
-            points: Keypoints = Keypoints._prevalidated((None, None), *common)
+            points: Keypoints = Keypoints._prevalidated((), *common)  # xy, visibility filled in by resolve()
             self.deferred.keypoints(points, raw)
             return points
         if type(raw) is not list or len(raw) % 3 or not all(_number(v) for v in raw):

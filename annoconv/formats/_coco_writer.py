@@ -41,6 +41,8 @@ _COMPUTED = {"id", "image_id", "category_id", "segmentation", "bbox", "area", "i
              "num_keypoints", "score", "attributes", "caption", "rle_uncompressed"}
 
 
+_COMPUTED_EXTRAS = {f"coco:{key}" for key in _COMPUTED}
+
 # Tags and Captions write only these themselves: the rest of their source record passes through.
 _IMAGE_LEVEL_COMPUTED = {"id", "image_id", "category_id", "caption", "iscrowd", "score", "attributes",
                          "rle_uncompressed"}
@@ -59,6 +61,8 @@ def _int_ids(values: list[Any]) -> bool:
 
 def _passthrough(target: dict[str, Any], extras: dict[str, Any], skip: Iterable[str] = _COMPUTED) -> None:
     """Copy the ``coco:`` extras (unknown source fields) into ``target``, except the keys in ``skip``."""
+    if skip is _COMPUTED and extras.keys() <= _COMPUTED_EXTRAS:  # the common case: nothing to copy
+        return
     for key, value in extras.items():
         if key[:5] == "coco:" and key[5:] not in skip:
             target[key[5:]] = value
@@ -172,8 +176,7 @@ class CocoWriter:
         else:
             segmentation, bbox, area = [], source.get("coco:bbox"), source.get("coco:area")
         if points is not None:
-            ann["keypoints"] = [value for triple in zip(*points.xy.T.tolist(), points.visibility.tolist())
-                                for value in triple]  # visibility stays an integer
+            ann["keypoints"] = _keypoint_triples(points)
             ann["num_keypoints"] = points.extras.get("coco:num_keypoints", points.labelled)
             if bbox is None:
                 bounds = points.bounds()
@@ -298,6 +301,15 @@ def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
 def _xywh(xyxy: np.ndarray) -> list[float]:
     x1, y1, x2, y2 = (float(v) for v in xyxy)
     return [x1, y1, x2 - x1, y2 - y1]
+
+
+def _keypoint_triples(points: Keypoints) -> list[Any]:
+    """Flat [x, y, v, ...] with v an integer."""
+    values: list[Any] = [0] * (3 * len(points.visibility))
+    values[0::3] = points.xy[:, 0].tolist()
+    values[1::3] = points.xy[:, 1].tolist()
+    values[2::3] = points.visibility.tolist()
+    return values
 
 
 def _scored(ann: dict[str, Any], source: Annotation) -> None:

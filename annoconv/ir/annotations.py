@@ -36,7 +36,7 @@ _F64 = np.float64
 
 # Extras that a reader took from the source but that derive from the geometry: writers use them
 # (COCO's mask-based ``area`` is not the polygon's area) until the geometry is replaced.
-GEOMETRY_DERIVED_EXTRAS: set[str] = {"coco:bbox", "coco:area"}
+GEOMETRY_DERIVED_EXTRAS: set[str] = {"coco:bbox", "coco:area", "coco:num_keypoints"}
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -122,12 +122,12 @@ class Annotation:
         kind's ``__slots__`` (read-only float64 arrays of the right shape, finite), a str label, a float
         score. Skips the per-object checks, which dominate the reading of large files."""
         self = cls.__new__(cls)
-        self.label, self.id, self.group, self.z_order, self.score = label, id, None, 0, score
-        self.iscrowd = iscrowd
-        self.attributes = attributes if attributes is not None else {}
+        self.label, self.id, self.group, self.z_order, self.score, self.iscrowd = label, id, None, 0, score, iscrowd
+        self.attributes = attributes or {}
         self.extras = extras if extras is not None else {}
-        for name, value in zip(cls.__slots__, geometry):
-            setattr(self, name, value)
+        if geometry:
+            for name, value in zip(cls.__slots__, geometry):
+                setattr(self, name, value)
         return self
 
     def _geometry(self) -> dict[str, Any]:
