@@ -237,7 +237,8 @@ def _run_info(args: argparse.Namespace, extra: list[str]) -> int:
     if len(summary["subsets"]) > 1 or "(none)" not in summary["subsets"]:
         print("subsets: " + ", ".join(f"{k} {v:,}" for k, v in summary["subsets"].items()))
     empty = summary["items_without_annotations"]
-    print(f"images without annotations: {len(empty):,}" + (f" ({', '.join(empty[:5])}{', ...' if len(empty) > 5 else ''})" if empty else ""))
+    examples = f" ({', '.join(empty[:5])}{', ...' if len(empty) > 5 else ''})" if empty else ""
+    print(f"images without annotations: {len(empty):,}{examples}")
     if summary["items_without_size"]:
         print(f"images without a known size: {summary['items_without_size']:,}")
     _print_report(args, report)

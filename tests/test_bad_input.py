@@ -385,7 +385,8 @@ def test_bulk_fallback_with_skip_reads_good_polygons_and_reports_once(tmp_path: 
             np.testing.assert_array_equal(region[0], ring)
             assert region[0].dtype == np.float64
     keypoints = {a.id: a for item in dataset.items for a in item.annotations if a.kind == "keypoints"}
-    assert len(keypoints) == len([a for i, a in enumerate(source["annotations"]) if "keypoints" in a and i not in (7, BAD)])
+    expected = [a for i, a in enumerate(source["annotations"]) if "keypoints" in a and i not in (7, BAD)]
+    assert len(keypoints) == len(expected)
     np.testing.assert_array_equal(keypoints[1].xy, [[1, 2], [3, 4]])
     np.testing.assert_array_equal(keypoints[1].visibility, [2, 1])
 

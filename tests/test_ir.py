@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annoconv import SchemaError
-from annoconv.ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Point, Polygon, Polyline, Tag
+from annoconv.ir import (Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Point, Polygon,
+                         Polyline, Tag)
 from annoconv.ir import geometry
 
 SQUARE = [[0, 0], [4, 0], [4, 4], [0, 4]]

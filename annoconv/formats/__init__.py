@@ -58,4 +58,5 @@ def capability_matrix() -> str:
     return "\n".join(lines)
 
 
-__all__ = ["BUILTIN", "Capabilities", "Context", "Format", "Option", "available_formats", "capability_matrix", "get_format"]
+__all__ = ["BUILTIN", "Capabilities", "Context", "Format", "Option", "available_formats", "capability_matrix",
+           "get_format"]

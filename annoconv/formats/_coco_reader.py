@@ -6,10 +6,17 @@ bare list of annotations with ``score``). Coordinates are taken as they are: COC
 
 One COCO annotation becomes its main geometry — a Polygon (all polygon parts as regions), a
 Mask (RLE, compressed or not), or a Box (bbox only) — plus, when it has ``keypoints``, a
-Keypoints annotation; both carry the COCO id as ``id`` and ``group`` so that writers can put
-them back together. An annotation with only a ``category_id`` is a Tag; one with a
-``caption`` a Caption. Source values the IR derives (``bbox``, ``area``) and fields it has
-no place for are kept in ``extras`` as ``"coco:<key>"`` and written back by the COCO writer.
+Keypoints annotation; both carry the COCO id as ``id`` and share a ``group`` (the COCO id,
+made unique when ids repeat) so that writers can put them back together. An annotation with
+only a ``category_id`` is a Tag; one with a ``caption`` a Caption. Source values the IR
+derives (``bbox``, ``area``, ``num_keypoints``) and fields it has no place for are kept in
+``extras`` as ``"coco:<key>"`` and written back by the COCO writer, as are the empty or absent
+forms the IR cannot tell apart (``"attributes": {}``, ``"keypoints": []``, a missing
+``skeleton`` or ``categories``).
+
+Speed: a regular file is decoded into msgspec structs (:mod:`._coco_typed`), and all
+coordinates are converted in bulk (:mod:`._coco_coordinates`). Anything irregular takes the
+general path, which checks every value itself and names the place of each error.
 """
 
 from __future__ import annotations
@@ -39,9 +46,8 @@ _CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton", "attri
 _ANNOTATION_KEYS = {"id", "image_id", "category_id", "segmentation", "bbox", "iscrowd", "keypoints",
                     "score", "attributes", "caption"}
 _TOP_KEYS = {"images", "annotations", "categories"}
-
-
-_ID_TYPES = frozenset({int, str})
+_NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
+_ID_TYPES = frozenset({int, str})  # True == 1.0 == 1 as dict keys: look up only these
 
 
 def _image_name(raw: Any, index: int) -> str:
@@ -72,15 +78,12 @@ def _kind_of(value: Any) -> str:
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
-_NUMBER_TYPES = frozenset({int, float})  # what orjson gives for JSON numbers (bool excluded)
-
-
 def _number(value: Any) -> bool:
     return type(value) in _NUMBER_TYPES
 
 
 class CocoReader:
-    """One read of one COCO file; ``read()`` returns the Dataset."""
+    """One read of one COCO file: ``build(decoded JSON)`` returns the Dataset."""
 
     def __init__(self, path: Path, context: Context, bulk: bool = True) -> None:
         self.path = path
@@ -95,6 +98,7 @@ class CocoReader:
         self.deferred: DeferredCoordinates | None = None
         self.bulk = bulk
         self.groups: set[Any] = set()  # group values given so far
+        self.paths: set[str] = set()  # item ids given so far
         self.position = 0  # index of the annotation being read, and whether it is in a results list
         self.results = False
 
@@ -195,9 +199,14 @@ class CocoReader:
             skeleton = self._skeleton(raw.get("skeleton") or [], len(keypoints), location, name, extras)
             if "skeleton" not in raw:
                 extras["coco:skeleton"] = None  # absent in the source: not written back
-        else:  # nothing the IR holds, kept as the source gave it (e.g. "keypoints": [])
+        else:  # nothing the IR holds, kept as the source gave it (e.g. "keypoints": [], "skeleton": [])
             skeleton = ()
-            extras.update({f"coco:{key}": raw[key] for key in ("keypoints", "skeleton") if key in raw})
+            if "keypoints" in raw:
+                extras["coco:keypoints"] = raw["keypoints"]
+            if raw.get("skeleton"):  # edges without keypoints: reported, kept for COCO
+                self._skeleton(raw["skeleton"], 0, location, name, extras)
+            elif "skeleton" in raw:
+                extras["coco:skeleton"] = raw["skeleton"]
         attributes = raw.get("attributes") or {}
         if not isinstance(attributes, dict):
             raise self.error(f"category 'attributes' must be an object, got {_kind_of(attributes)}",
@@ -234,8 +243,11 @@ class CocoReader:
             raise self.error(f"duplicate image id {image_id!r}", location + ".id")
         path = file_name.replace("\\", "/")
         width, height = self._size(raw, "width", location), self._size(raw, "height", location)
-        item = Item(path, ImageRef(path, width, height),
-                    extras={f"coco:{key}": value for key, value in raw.items() if key not in _IMAGE_KEYS or key == "id"})
+        item_id = path if path not in self.paths else f"{path}#{image_id}"  # item ids are unique
+        self.paths.add(item_id)
+        item = Item(item_id, ImageRef(path, width, height),
+                    extras={f"coco:{key}": value for key, value in raw.items()
+                            if key not in _IMAGE_KEYS or key == "id"})
         for key in ("width", "height"):  # keep the source value when it is not a usable size (0, null)
             if key in raw and getattr(item.image, key) is None:
                 item.extras[f"coco:{key}"] = raw[key]
@@ -253,7 +265,6 @@ class CocoReader:
     # --- annotations --------------------------------------------------------------------------
     def _annotations(self, annotations: list[Any], results: bool) -> None:
         step = self.context.step
-        unknown_labels: set[Any] = set()
         item_by_id, label_by_id = self.item_by_id, self.label_by_id
         self.results = results
         for index, raw in enumerate(annotations):
@@ -274,7 +285,7 @@ class CocoReader:
                 if type(raw) is not dict:
                     raise self.error(f"expected an annotation object, got {_kind_of(raw)}",
                                      _where(index, results))
-                image_id = raw.get("image_id")  # True == 1.0 == 1 as dict keys: only int and str ids
+                image_id = raw.get("image_id")
                 item = (item_by_id.get(image_id) if type(image_id) in _ID_TYPES else None) or self._item_for(
                     raw, index, results)
                 if "segments_info" in raw:
@@ -285,8 +296,8 @@ class CocoReader:
                 category_id = raw.get("category_id")
                 label = label_by_id.get(category_id) if type(category_id) in _ID_TYPES else None
                 if label is None or "caption" in raw:
-                    label = self._label_for(raw, index, item, results, unknown_labels)
-                item.annotations.extend(self._annotation(raw, index, results, item, label))
+                    label = self._label_for(raw, index, item, results)
+                item.annotations.extend(self._annotation(raw, item, label))
             except SchemaError as exc:
                 self.skipped(exc, Code.ANNOTATION_SKIPPED, item.id if item else None,
                              raw.get("id") if type(raw) is dict else None)
@@ -307,8 +318,7 @@ class CocoReader:
         self.item_by_id[image_id] = item
         return item
 
-    def _label_for(self, raw: dict[str, Any], index: int, item: Item, results: bool,
-                   unknown: set[Any]) -> str | None:
+    def _label_for(self, raw: dict[str, Any], index: int, item: Item, results: bool) -> str | None:
         """The label of an annotation whose ``category_id`` is not a known category, or of a caption."""
         category_id = raw.get("category_id")
         name = self.label_by_id.get(category_id) if type(category_id) in _ID_TYPES else None
@@ -328,11 +338,9 @@ class CocoReader:
                         "category id (pass gt=<ground-truth COCO file> for names)", category_id=category_id)
         return name
 
-    def _annotation(self, raw: dict[str, Any], index: int, results: bool, item: Item,
-                    label: str | None) -> list[Any]:
+    def _annotation(self, raw: dict[str, Any], item: Item, label: str | None) -> list[Any]:
         """The IR annotation(s) of one COCO annotation in the general path (any valid input)."""
         bad = self._bad(item)
-
         ann_id = raw.get("id")
         score = raw.get("score")
         if score is not None:
@@ -354,8 +362,7 @@ class CocoReader:
             raise bad(f"'iscrowd' must be 0 or 1, got {iscrowd!r}", "iscrowd")
         bbox = raw.get("bbox")
         if bbox is not None:
-            if type(bbox) is not list or len(bbox) != 4 or not (type(bbox[0]) in _NUMBER_TYPES and type(
-                    bbox[1]) in _NUMBER_TYPES and type(bbox[2]) in _NUMBER_TYPES and type(bbox[3]) in _NUMBER_TYPES):
+            if type(bbox) is not list or len(bbox) != 4 or not all(map(_number, bbox)):
                 raise bad(f"'bbox' must be 4 numbers [x, y, width, height], got {_kind_of(bbox)}", "bbox")
             if bbox[2] < 0 or bbox[3] < 0:
                 raise bad(f"'bbox' has a negative width or height: {bbox}", "bbox")
@@ -417,7 +424,8 @@ class CocoReader:
         elif bbox is not None:
             x, y, w, h = bbox
             if not (isfinite(x + w) and isfinite(y + h)):
-                raise (bad or self._bad(item))(f"'bbox' corner is not finite (x + width or y + height overflows): {bbox}", "bbox")
+                bad = bad or self._bad(item)
+                raise bad(f"'bbox' corner is not finite (x + width or y + height overflows): {bbox}", "bbox")
             shape = Box._prevalidated((_frozen_box(x, y, x + w, y + h), 0.0), *common, extras)
         elif segmentation is not None:
             extras["coco:segmentation"] = segmentation  # e.g. an empty list: kept as it was

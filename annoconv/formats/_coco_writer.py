@@ -14,8 +14,13 @@ as they were, so COCO -> COCO keeps every field.
 - Mask: RLE with compressed string counts (uncompressed when the source was), ``iscrowd`` as
   in the source.
 - Keypoints: flat [x, y, v] * K with ``num_keypoints``; alone, bbox = the labelled points' bounds.
-- Tag: ``{id, image_id, category_id}`` (image-level label); Caption: ``{id, image_id, caption}``.
+- Tag: ``{id, image_id, category_id}`` (image-level label); Caption: ``{id, image_id, caption}``;
+  both with ``score``/``attributes`` when set and whatever else their source record had.
 - Polyline and Point annotations cannot be held and are dropped with ``unsupported-kind``.
+- An unrotated Box whose x + width is not exactly x2 in float64 gets a ``precision-reduced``
+  info entry (a one-rounding difference, far below a pixel).
+- ``"categories"`` is written unless it would be empty and the source had none (COCO's captions
+  files; pycocotools cannot load captions beside an empty ``categories``).
 
 Ids: source category, image and annotation ids are kept when they are unique integers;
 otherwise all ids of that kind are renumbered from 1 in dataset order (reported as ``id-reassigned``).
@@ -36,22 +41,21 @@ from ..raster import polygon_mask
 from ..report import Code, Severity
 from ._base import Context
 
-# Written by the writer itself; a same-named extra is a source value used in its place or ignored.
+# Object annotation keys the writer writes itself; a same-named extra is a source value used in
+# its place (bbox, area, num_keypoints, segmentation of a bbox-only record) or a reader's marker.
 _COMPUTED = {"id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd", "keypoints",
              "num_keypoints", "score", "attributes", "caption", "rle_uncompressed"}
-
-
 _COMPUTED_EXTRAS = {f"coco:{key}" for key in _COMPUTED}
-
-# Tags and Captions write only these themselves: the rest of their source record passes through.
+# Tags and Captions write only these themselves: the rest of their source record passes through
+# (a caption without a label keeps its source "category_id", often 0).
 _IMAGE_LEVEL_COMPUTED = {"id", "image_id", "category_id", "caption", "iscrowd", "score", "attributes",
                          "rle_uncompressed"}
-
-_ABSENT = object()
-_CAPTION_SOURCE_KEPT = _IMAGE_LEVEL_COMPUTED - {"category_id"}  # e.g. "category_id": 0 of a caption
+_CAPTION_SOURCE_KEPT = _IMAGE_LEVEL_COMPUTED - {"category_id"}
+_CATEGORY_COMPUTED = {"id", "name", "supercategory", "keypoints", "skeleton", "attributes"}
 
 _DROPPED = (Polyline, Point)  # kinds COCO cannot hold
 _GROUPABLE = (Polygon, Box, Mask, Keypoints)
+_ABSENT = object()
 
 
 def _int_ids(values: list[Any]) -> bool:
@@ -85,7 +89,7 @@ class CocoWriter:
     def build(self) -> dict[str, Any]:
         ds = self.dataset
         out: dict[str, Any] = {}
-        _passthrough(out, ds.extras, ("categories",))
+        _passthrough(out, ds.extras, ("categories",))  # a reader's marker, handled below
         label_ids = self._assign("category", [label.id for label in ds.labels])
         self.category_id = {label.name: cid for label, cid in zip(ds.labels, label_ids)}
         categories = []
@@ -95,7 +99,7 @@ class CocoWriter:
             _keypoint_names(category, label)
             if label.attributes:
                 category["attributes"] = label.attributes
-            _passthrough(category, label.extras, {"id", "name", "supercategory", "keypoints", "skeleton", "attributes"})
+            _passthrough(category, label.extras, _CATEGORY_COMPUTED)
             if label.color is not None:
                 self.context.record_loss("label-color")
             categories.append(category)
@@ -123,8 +127,7 @@ class CocoWriter:
         for key in ("width", "height"):  # each known one; an unusable source value (0, null) passes through
             if (value := getattr(item.image, key)) is not None:
                 image[key] = value
-        if item.image.size is None and not all(
-                getattr(item.image, key) is not None or f"coco:{key}" in item.extras for key in ("width", "height")):
+        if any(getattr(item.image, key) is None and f"coco:{key}" not in item.extras for key in ("width", "height")):
             self.report.add(Code.IMAGE_SIZE_MISSING, "image size unknown: 'width'/'height' not written",
                             item=item.id)
         _passthrough(image, item.extras, {"id", "file_name"})
