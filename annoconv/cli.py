@@ -110,15 +110,15 @@ def _format_options(extra: list[str], accepted: Sequence[Format], writing: Seque
             raise OptionError(f"unexpected argument {token!r}")
         name, has_value, value = token[2:].partition("=")
         key = name.replace("-", "_")
-        option = declared.get(key)
-        if option is None:
+        found = declared.get(key)
+        if found is None:
             known = ", ".join("--" + n.replace("_", "-") for n in sorted(declared)) or "none"
             raise OptionError(f"unknown option {token.split('=')[0]} for these formats (format options: {known})")
         if not has_value:
-            if option.type is boolean and (not tokens or tokens[0].startswith("--")):
+            if found.type is boolean and (not tokens or tokens[0].startswith("--")):
                 value = "true"
             elif not tokens:
-                raise OptionError(f"option --{name} needs a value ({option.help})")
+                raise OptionError(f"option --{name} needs a value ({found.help})")
             else:
                 value = tokens.pop(0)
         options[key] = value
@@ -138,8 +138,9 @@ def _print_report(args: argparse.Namespace, report: Report, predicted: bool = Fa
         print(f"{'would lose' if predicted else prefix}: {summary}", file=sys.stderr)
     if args.verbose and not predicted:
         for issue in report.issues:
-            where = " ".join(filter(None, (issue.item and f"item {issue.item!r}",
-                                           issue.annotation is not None and f"annotation {issue.annotation!r}")))
+            where = " ".join(part for part in (issue.item and f"item {issue.item!r}",
+                                               issue.annotation is not None and f"annotation {issue.annotation!r}")
+                             if part)
             print(f"  {issue.code.value}: {where}: {issue.message} {issue.detail or ''}".rstrip(), file=sys.stderr)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from ._io import atomic_output
 from .errors import AnnoconvError, LossError, OptionError, WriteError
 from .formats import get_format
-from .formats._base import Context, Format, annotation_features, item_features
+from .formats._base import FEATURE_TESTS, FEATURES, Context, Format, item_features
 from .ir import Dataset
 from .report import Report, Severity
 
@@ -40,14 +40,21 @@ def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: 
 def predict_losses(dataset: Dataset, fmt: str) -> Report:
     """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
     format_ = get_format(fmt)
+    lossy = frozenset(FEATURES) - format_.capabilities.native  # only these can appear in the report
+    tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in lossy]
     occurrences: Counter[str] = Counter()  # feature -> annotations (or items) using it
     items_using: Counter[str] = Counter()  # feature -> items using it
     for item in dataset.items:
-        features = item_features(item)
+        features = [feature for feature in item_features(item) if feature in lossy]
         for annotation in item.annotations:
-            features += annotation_features(annotation)
-        occurrences.update(features)
-        items_using.update(set(features))
+            if annotation.kind in lossy:
+                features.append(annotation.kind)
+            for feature, test in tests:
+                if test(annotation):
+                    features.append(feature)
+        if features:
+            occurrences.update(features)
+            items_using.update(set(features))
     colored = sum(label.color is not None for label in dataset.labels)
     if colored:
         occurrences["label-color"] = colored

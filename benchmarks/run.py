@@ -15,7 +15,6 @@ import contextlib
 import gc
 import io
 import json
-import os
 import platform
 import shutil
 import statistics

@@ -46,26 +46,15 @@ _KIND_FEATURES = {"box", "polygon", "polyline", "point", "keypoints", "mask", "t
 _GEOMETRY_FEATURES = {"rotated-box", "polygon-multipart", "polygon-holes"}
 
 
-def annotation_features(annotation: Annotation) -> list[str]:
-    """The features one annotation uses."""
-    features = [annotation.kind]
-    if type(annotation) is Polygon:
-        regions = annotation.regions
-        if len(regions) > 1:
-            features.append("polygon-multipart")
-        for region in regions:
-            if len(region) > 1:
-                features.append("polygon-holes")
-                break
-    elif type(annotation) is Box and annotation.angle % 360.0:
-        features.append("rotated-box")
-    if annotation.attributes:
-        features.append("attributes")
-    if annotation.score is not None:
-        features.append("score")
-    if annotation.iscrowd:
-        features.append("crowd")
-    return features
+# Features beyond an annotation's kind, and how to tell whether an annotation uses them.
+FEATURE_TESTS: dict[str, Callable[[Annotation], bool]] = {
+    "rotated-box": lambda a: type(a) is Box and a.angle % 360.0 != 0.0,  # type: ignore[attr-defined]
+    "polygon-multipart": lambda a: type(a) is Polygon and len(a.regions) > 1,  # type: ignore[attr-defined]
+    "polygon-holes": lambda a: type(a) is Polygon and any(len(r) > 1 for r in a.regions),  # type: ignore[attr-defined]
+    "attributes": lambda a: bool(a.attributes),
+    "score": lambda a: a.score is not None,
+    "crowd": lambda a: a.iscrowd,
+}
 
 
 def item_features(item: Item) -> list[str]:

@@ -46,6 +46,7 @@ _CATEGORY_KEYS = {"id", "name", "supercategory", "keypoints", "skeleton", "attri
 _ANNOTATION_KEYS = {"id", "image_id", "category_id", "segmentation", "bbox", "iscrowd", "keypoints",
                     "score", "attributes", "caption"}
 _TOP_KEYS = {"images", "annotations", "categories"}
+_Common = tuple[Any, Any, Any, Any, Any]  # label, id, score, iscrowd, attributes: the common fields
 _NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
 _ID_TYPES = frozenset({int, str})  # True == 1.0 == 1 as dict keys: look up only these
 
@@ -405,7 +406,7 @@ class CocoReader:
         common = (label, raw.id, score, iscrowd, attributes)
         return self._assemble(common, extras, raw.segmentation, bbox, keypoints, item, None)
 
-    def _assemble(self, common: tuple[Any, ...], extras: dict[str, Any], segmentation: Any, bbox: Any,
+    def _assemble(self, common: _Common, extras: dict[str, Any], segmentation: Any, bbox: Any,
                   keypoints: Any, item: Item, bad: Any) -> list[Any]:
         """The shape (Polygon, Mask or Box) and/or Keypoints of one annotation whose scalar fields are
         checked; ``common`` = (label, id, score, iscrowd (None when absent), attributes)."""
@@ -464,7 +465,7 @@ class CocoReader:
                                                            "keypoints") if key in raw})
         return Caption(caption, label=label, id=ann_id, score=score, attributes=attributes, extras=extras)
 
-    def _polygon(self, segmentation: Any, common: tuple[Any, ...], extras: dict[str, Any], bad: Any) -> Polygon:
+    def _polygon(self, segmentation: Any, common: _Common, extras: dict[str, Any], bad: Any) -> Polygon:
         """A polygon segmentation the bulk conversion did not cover: checked here to name the error."""
         if type(segmentation) is not list:
             raise bad(f"'segmentation' must be a list of polygons or an RLE object, got {_kind_of(segmentation)}",
@@ -485,7 +486,7 @@ class CocoReader:
         except SchemaError as exc:
             raise bad(exc.problem, "segmentation") from None
 
-    def _mask(self, rle: dict[str, Any], item: Item, common: tuple[Any, ...], extras: dict[str, Any],
+    def _mask(self, rle: dict[str, Any], item: Item, common: _Common, extras: dict[str, Any],
               bad: Any) -> Mask:
         size, counts = rle.get("size"), rle.get("counts")
         if not (type(size) is list and len(size) == 2 and all(type(v) is int for v in size)):
@@ -504,7 +505,7 @@ class CocoReader:
         except SchemaError as exc:
             raise bad(exc.problem, "segmentation") from None
 
-    def _keypoints(self, raw: Any, common: tuple[Any, ...], bad: Any) -> Keypoints:
+    def _keypoints(self, raw: Any, common: _Common, bad: Any) -> Keypoints:
         label = common[0]
         names = self.labels[label].keypoints if label is not None else ()
         if names and type(raw) is list and len(raw) != 3 * len(names):
@@ -522,7 +523,7 @@ class CocoReader:
             raise bad(exc.problem, "keypoints") from None
 
 
-def _keywords(common: tuple[Any, ...], extras: dict[str, Any] | None = None) -> dict[str, Any]:
+def _keywords(common: _Common, extras: dict[str, Any] | None = None) -> dict[str, Any]:
     """The checked constructors' keywords for ``common`` = (label, id, score, iscrowd, attributes)."""
     label, ann_id, score, iscrowd, attributes = common
     return {"label": label, "id": ann_id, "score": score, "iscrowd": iscrowd, "attributes": attributes,

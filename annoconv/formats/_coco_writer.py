@@ -171,7 +171,8 @@ class CocoWriter:
         kind = type(main)
         if kind is Caption or kind is Tag:
             return self._image_level(main, image_id)
-        ann: dict[str, Any] = {"id": main.id, "image_id": image_id, "category_id": self.category_id[main.label]}
+        ann: dict[str, Any] = {"id": main.id, "image_id": image_id,
+                               "category_id": self.category_id[main.label]}  # type: ignore[index]
         source = main.extras
         points = parts[-1] if type(parts[-1]) is Keypoints else None
         if kind is not Keypoints:
@@ -289,9 +290,9 @@ def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
     whatever does not fit is written alone."""
     if len(members) == 1:
         return [members]
-    polygons = [m for m in members if type(m) is Polygon]
-    others = [m for m in members if type(m) is not Polygon and type(m) is not Keypoints]
-    keypoints = [m for m in members if type(m) is Keypoints]
+    polygons: list[Annotation] = [m for m in members if type(m) is Polygon]
+    others: list[Annotation] = [m for m in members if type(m) is not Polygon and type(m) is not Keypoints]
+    keypoints: list[Annotation] = [m for m in members if type(m) is Keypoints]
     if polygons and not others:
         head, rest = polygons + keypoints[:1], keypoints[1:]
     elif len(others) == 1 and not polygons:

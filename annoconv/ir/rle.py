@@ -170,7 +170,7 @@ def to_string(counts: CountsLike) -> str:
     return (chars + 48).astype(np.uint8).tobytes().decode("ascii")
 
 
-def from_string(s: str | bytes) -> np.ndarray:
+def from_string(s: str | bytes | bytearray) -> np.ndarray:
     """Decompress a pycocotools counts string to uint32 counts.
 
     Raises ``ValueError`` on chars outside '0'..'o', a truncated final count, an
