@@ -62,29 +62,19 @@ class DeferredCoordinates:
 
     def __init__(self, typed: bool) -> None:
         self.typed = typed  # all values were type-checked by a typed decode
-        self._rings: list[Any] = []
-        self._polygons: list[Polygon] = []
-        self._ring_counts: list[int] = []
-        self._triples: list[Any] = []
-        self._keypoints: list[Keypoints] = []
-
-    def polygon(self, shape: Polygon, rings: list[Any]) -> None:
-        """``shape`` gets one single-ring region per list of ``rings`` (flat x, y lists)."""
-        self._polygons.append(shape)
-        self._ring_counts.append(len(rings))
-        self._rings.extend(rings)
-
-    def keypoints(self, points: Keypoints, values: list[Any]) -> None:
-        """``points`` gets its xy and visibility from ``values`` (flat x, y, v list)."""
-        self._keypoints.append(points)
-        self._triples.append(values)
+        # (Polygon, its rings: flat x, y lists), each ring becoming a single-ring region;
+        # (Keypoints, its flat x, y, v list). Appended to directly by the reader's hot loop.
+        self.polygons: list[tuple[Polygon, list[Any]]] = []
+        self.keypoints: list[tuple[Keypoints, list[Any]]] = []
 
     def resolve(self) -> bool:
         """Convert and fill in everything; False (nothing filled in) when any value is invalid."""
-        ring_rows = _lengths(self._rings, 2, 3)
-        points = _bulk(self._rings, 2, self.typed) if ring_rows is not None else None
-        triple_rows = _lengths(self._triples, 3, 0)
-        values = _bulk(self._triples, 3, self.typed) if triple_rows is not None else None
+        rings = [ring for _, shape_rings in self.polygons for ring in shape_rings]
+        triples = [values for _, values in self.keypoints]
+        ring_rows = _lengths(rings, 2, 3)
+        points = _bulk(rings, 2, self.typed) if ring_rows is not None else None
+        triple_rows = _lengths(triples, 3, 0)
+        values = _bulk(triples, 3, self.typed) if triple_rows is not None else None
         if points is None or values is None:
             return False
         visibility = values[:, 2].astype(np.int8)
@@ -97,10 +87,12 @@ class DeferredCoordinates:
 
         views = _views(points, ring_rows)  # type: ignore[arg-type]
         position = 0
-        for shape, count in zip(self._polygons, self._ring_counts):
-            shape.regions = tuple([(ring,) for ring in views[position:position + count]])
+        for shape, shape_rings in self.polygons:
+            count = len(shape_rings)
+            shape.regions = ((views[position],),) if count == 1 else tuple(
+                [(ring,) for ring in views[position:position + count]])
             position += count
-        for target, points_xy, vis in zip(self._keypoints, _views(xy, triple_rows),  # type: ignore[arg-type]
-                                          _views(visibility, triple_rows)):  # type: ignore[arg-type]
+        for (target, _), points_xy, vis in zip(self.keypoints, _views(xy, triple_rows),  # type: ignore[arg-type]
+                                               _views(visibility, triple_rows)):  # type: ignore[arg-type]
             target.xy, target.visibility = points_xy, vis
         return True

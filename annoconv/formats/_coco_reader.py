@@ -403,8 +403,14 @@ class CocoReader:
         if keypoints and (names := self.labels[label].keypoints) and len(keypoints) != 3 * len(names):
             return None
         score = float(raw.score) if raw.score is not None else None  # JSON numbers are finite
+        segmentation = raw.segmentation
+        if keypoints is None and segmentation and type(segmentation) is list and self.deferred is not None:
+            # the most common annotation, a polygon, without the general assembly
+            shape = Polygon._prevalidated((), label, raw.id, score, bool(iscrowd), attributes, extras)
+            self.deferred.polygons.append((shape, segmentation))
+            return [shape]
         common = (label, raw.id, score, iscrowd, attributes)
-        return self._assemble(common, extras, raw.segmentation, bbox, keypoints, item, None)
+        return self._assemble(common, extras, segmentation, bbox, keypoints, item, None)
 
     def _assemble(self, common: _Common, extras: dict[str, Any], segmentation: Any, bbox: Any,
                   keypoints: Any, item: Item, bad: Any) -> list[Any]:
@@ -419,7 +425,8 @@ class CocoReader:
                 shape = self._mask(segmentation, item, common, extras, bad or self._bad(item))
             elif self.deferred is not None and type(segmentation) is list:  # checked in bulk
                 shape = Polygon._prevalidated((), *common, extras)  # regions filled in by resolve()
-                self.deferred.polygon(shape, segmentation if type(segmentation[0]) is list else [segmentation])
+                self.deferred.polygons.append(
+                    (shape, segmentation if type(segmentation[0]) is list else [segmentation]))
             else:
                 shape = self._polygon(segmentation, common, extras, bad or self._bad(item))
         elif bbox is not None:
@@ -512,7 +519,7 @@ class CocoReader:
             raise bad(f"{len(raw) // 3} keypoints but category {label!r} declares {len(names)}", "keypoints")
         if self.deferred is not None and type(raw) is list:  # checked in bulk
             points: Keypoints = Keypoints._prevalidated((), *common)  # xy, visibility filled in by resolve()
-            self.deferred.keypoints(points, raw)
+            self.deferred.keypoints.append((points, raw))
             return points
         if type(raw) is not list or len(raw) % 3 or not all(_number(v) for v in raw):
             raise bad(f"'keypoints' must be a flat list of x, y, v triples, got {_kind_of(raw)}", "keypoints")
