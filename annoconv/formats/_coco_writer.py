@@ -187,10 +187,10 @@ class CocoWriter:
                 bbox = [0.0, 0.0, 0.0, 0.0] if bounds is None else _xywh(bounds)
             if area is None:
                 area = bbox[2] * bbox[3]
-        else:  # e.g. "keypoints": [] beside a polygon: kept as the source had it
+        elif "coco:keypoints" in source or "coco:num_keypoints" in source:  # e.g. "keypoints": [] kept
             for key in ("keypoints", "num_keypoints"):
-                if f"coco:{key}" in source:
-                    ann[key] = source[f"coco:{key}"]
+                if "coco:" + key in source:
+                    ann[key] = source["coco:" + key]
         ann["segmentation"] = source.get("coco:segmentation", segmentation)
         ann["area"] = area
         ann["bbox"] = bbox
@@ -227,18 +227,25 @@ class CocoWriter:
                   source: dict[str, Any]) -> tuple[Any, Any, Any]:
         """(segmentation, bbox, area); bbox and area are the source's when it gave them."""
         bbox, area = source.get("coco:bbox"), source.get("coco:area")
-        if type(shape) is Box:
-            if shape.rotated:
-                self.context.record_loss("rotated-box", item=item, annotation=shape)
-                segmentation: Any = [shape.corners().ravel()]
-                return segmentation, bbox or _xywh(shape.bounds()), area if area is not None else shape.area()
-            return [], bbox or self._box_xywh(shape, item), area if area is not None else shape.area()
+        if type(shape) is Polygon:
+            return self._polygons(item, shape, parts, bbox, area)
         if type(shape) is Mask:
             return (_rle(shape), bbox or [float(v) for v in rle.bbox(shape.counts, shape.size)],
                     area if area is not None else float(shape.area()))
+        box: Box = shape  # type: ignore[assignment]
+        if area is None:
+            area = box.area()
+        if not box.rotated:
+            return [], bbox or self._box_xywh(box, item), area
+        self.context.record_loss("rotated-box", item=item, annotation=box)
+        return [box.corners().ravel()], bbox or _xywh(box.bounds()), area
+
+    def _polygons(self, item: Item, shape: Polygon, parts: list[Annotation], bbox: Any,
+                  area: Any) -> tuple[Any, Any, Any]:
+        """A polygon, or a group's polygons, as one multi-part COCO polygon (an RLE mask when holed)."""
         if len(parts) == 1 or type(parts[1]) is not Polygon:  # the common case: one polygon
-            polygons: list[Polygon] = [shape]  # type: ignore[list-item]
-            regions: Any = shape.regions  # type: ignore[attr-defined]
+            polygons = [shape]
+            regions: Any = shape.regions
         else:
             polygons = [p for p in parts if type(p) is Polygon]  # type: ignore[misc]
             regions = [region for polygon in polygons for region in polygon.regions]
