@@ -79,9 +79,11 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
     report = report if report is not None else Report()
     path = Path(path)
     context = _context(format_, options, report, True, progress, len(dataset.items), path)
-    report.predicted.extend(predict_losses(dataset, fmt).predicted)
+    predicted = predict_losses(dataset, fmt).predicted
+    report.predicted.extend(predicted)
     if strict:
         _refuse_losses(report, fmt)
+    recorded_before = len(report.issues)
     with atomic_output(path, format_.output_is_directory, overwrite) as target:
         try:
             format_.writer(dataset, target, context)
@@ -89,6 +91,10 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
             raise
         except OSError as exc:
             raise WriteError(f"cannot write: {exc.strerror or exc}", file=path) from None
+    # A safety net for writers (plugins) that do not record a loss their capabilities predict:
+    # the prediction itself goes into the report, so that nothing is lost silently.
+    recorded = {(issue.code, issue.message) for issue in report.issues[recorded_before:]}
+    report.issues.extend(issue for issue in predicted if (issue.code, issue.message) not in recorded)
     return report
 
 
