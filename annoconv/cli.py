@@ -166,7 +166,7 @@ def _run_convert(args: argparse.Namespace, extra: list[str]) -> int:
             _print_report(args, report, predicted=True)
             if not report.predicted:
                 _say(args, f"dry run: nothing would be lost writing {args.dst_fmt}")
-            return EXIT_LOSSES if args.fail_if_warnings and _warns(report.predicted) else EXIT_OK
+            return EXIT_LOSSES if args.fail_if_warnings and report.predicts_warnings else EXIT_OK
         try:
             write(dataset, args.dst_fmt, args.output, overwrite=args.overwrite, strict=args.strict,
                   report=report, progress=progress, **write_options)
@@ -195,10 +195,6 @@ def _write_log(path: Path, report: Report, failing: bool) -> None:
         if not failing:
             raise WriteError(f"cannot write the log: {exc.strerror or exc}", file=path) from None
         print(f"warning: {path}: cannot write the log: {exc.strerror or exc}", file=sys.stderr)
-
-
-def _warns(issues: list[Any]) -> bool:
-    return any(issue.severity is not Severity.INFO for issue in issues)
 
 
 def _run_formats(args: argparse.Namespace) -> int:

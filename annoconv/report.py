@@ -141,7 +141,11 @@ class Report:
 
     @property
     def has_warnings(self) -> bool:
-        return any(issue.severity is not Severity.INFO for issue in self.issues)
+        return _warns(self.issues)
+
+    @property
+    def predicts_warnings(self) -> bool:
+        return _warns(self.predicted)
 
     def summary(self, predicted: bool = False) -> list[Summary]:
         """Aggregate by (code, message), most frequent first."""
@@ -161,6 +165,11 @@ class Report:
 
     def to_json(self) -> str:
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _warns(issues: Iterable[Issue]) -> bool:
+    """Anything lost or skipped (INFO entries lose nothing)."""
+    return any(issue.severity is not Severity.INFO for issue in issues)
 
 
 def _aggregate(issues: Iterable[Issue]) -> list[Summary]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..ir import Keypoints, Polygon
 
-_NUMBER_TYPES = {int, float}
+NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
 
 
 def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
@@ -29,7 +29,7 @@ def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
             values = np.fromiter(chain.from_iterable(lists), np.float64, count=sum(map(len, lists)))
         else:
             flat = list(chain.from_iterable(lists))
-            if not {*map(type, flat)} <= _NUMBER_TYPES:  # array('d') would take True as 1.0
+            if not {*map(type, flat)} <= NUMBER_TYPES:  # array('d') would take True as 1.0
                 return None
             # array('d') converts in C and refuses strings, null and nested lists (numpy would parse "1.5").
             values = np.frombuffer(array("d", flat), dtype=np.float64)

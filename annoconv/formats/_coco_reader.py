@@ -35,6 +35,7 @@ from ..errors import AnnoconvError, SchemaError
 from ..ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon, Tag
 from ..report import Code
 from ._base import Context
+from ._coco_coordinates import NUMBER_TYPES as _NUMBER_TYPES
 from ._coco_coordinates import DeferredCoordinates
 from ._coco_typed import DECODER as TYPED_DECODER
 from ._coco_typed import TypedAnnotation, TypedFile
@@ -47,7 +48,6 @@ _ANNOTATION_KEYS = {"id", "image_id", "category_id", "segmentation", "bbox", "is
                     "score", "attributes", "caption"}
 _TOP_KEYS = {"images", "annotations", "categories"}
 _Common = tuple[Any, Any, Any, Any, Any]  # label, id, score, iscrowd, attributes: the common fields
-_NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
 _ID_TYPES = frozenset({int, str})  # True == 1.0 == 1 as dict keys: look up only these
 
 
@@ -62,7 +62,7 @@ def _image_name(raw: Any, index: int) -> str:
 
 
 def _is_id(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
+    return type(value) in _ID_TYPES
 
 
 def _kind_of(value: Any) -> str:
@@ -403,14 +403,8 @@ class CocoReader:
         if keypoints and (names := self.labels[label].keypoints) and len(keypoints) != 3 * len(names):
             return None
         score = float(raw.score) if raw.score is not None else None  # JSON numbers are finite
-        segmentation = raw.segmentation
-        if keypoints is None and segmentation and type(segmentation) is list and self.deferred is not None:
-            # the most common annotation, a polygon, without the general assembly
-            shape = Polygon._prevalidated((), label, raw.id, score, bool(iscrowd), attributes, extras)
-            self.deferred.polygons.append((shape, segmentation))
-            return [shape]
         common = (label, raw.id, score, iscrowd, attributes)
-        return self._assemble(common, extras, segmentation, bbox, keypoints, item, None)
+        return self._assemble(common, extras, raw.segmentation, bbox, keypoints, item, None)
 
     def _assemble(self, common: _Common, extras: dict[str, Any], segmentation: Any, bbox: Any,
                   keypoints: Any, item: Item, bad: Any) -> list[Any]:
