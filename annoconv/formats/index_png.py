@@ -27,7 +27,7 @@ def _capabilities(crowd_native: bool) -> Capabilities:
     if crowd_native:
         native.add("crowd")
     else:
-        converted["crowd"] = "the ignore value (--crowd ignore|class|skip)"
+        converted["crowd"] = "the ignore value, or the class with --crowd class"
     return Capabilities(native=frozenset(native), converted=converted)
 
 
