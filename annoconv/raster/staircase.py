@@ -75,35 +75,43 @@ def contours(spans: Spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(chain)
     has_next = np.zeros(n, dtype=bool)
     has_next[:-1] = chain[1:] == chain[:-1]
+    has_prev = np.zeros(n, dtype=bool)
+    has_prev[1:] = has_next[:-1]
     nxt = np.minimum(np.arange(n) + 1, n - 1)
+    prv = np.maximum(np.arange(n) - 1, 0)
     # A step of two columns or more needs a corner vertex; one column or none is a diagonal/vertical.
     left_step = has_next & (np.abs(left[nxt] - left) >= 2)
     right_step = has_next & (np.abs(right[nxt] - right) >= 2)
+    # A vertex between two equal unit steps lies on a straight (vertical or 45-degree) run: skip it.
+    left_keep = ~(has_prev & has_next & ~left_step[prv] & ~left_step & (left - left[prv] == left[nxt] - left))
+    right_keep = ~(has_prev & has_next & ~right_step[prv] & ~right_step
+                   & (right - right[prv] == right[nxt] - right))
     left_corner_x = np.where(left[nxt] > left, left[nxt], left)
     left_corner_y = np.where(left[nxt] > left, row, row[nxt])
     right_corner_x = np.where(right[nxt] < right, right[nxt], right)
     right_corner_y = np.where(right[nxt] < right, row, row[nxt])
-    left_count = 1 + left_step
-    right_count = 1 + right_step
+    left_count = left_keep.astype(np.int64) + left_step
+    right_count = right_keep.astype(np.int64) + right_step
     chain_starts = np.flatnonzero(np.concatenate(([True], chain[1:] != chain[:-1])))
     per_chain_left = np.add.reduceat(left_count, chain_starts)
     per_chain_right = np.add.reduceat(right_count, chain_starts)
     offsets = np.concatenate(([0], np.cumsum(per_chain_left + per_chain_right)))
     vertices = np.empty((offsets[-1], 2), dtype=np.int32)
-    # Left side, going down: position of each span's vertex within its chain's block.
+    run_lengths = np.diff(np.append(chain_starts, n))
+    # Left side, going down: position of each span's vertices within its chain's block.
     left_pos = np.cumsum(left_count) - left_count  # global running position over left vertices
-    left_base = np.repeat(left_pos[chain_starts], np.diff(np.append(chain_starts, n)))
-    block = offsets[:-1][chain]
-    at = block + (left_pos - left_base)
-    vertices[at, 0], vertices[at, 1] = left, row
+    at = offsets[:-1][chain] + left_pos - np.repeat(left_pos[chain_starts], run_lengths)
+    kept = np.flatnonzero(left_keep)
+    vertices[at[kept], 0], vertices[at[kept], 1] = left[kept], row[kept]
     corner = np.flatnonzero(left_step)
-    vertices[at[corner] + 1, 0], vertices[at[corner] + 1, 1] = left_corner_x[corner], left_corner_y[corner]
+    slot = at[corner] + left_keep[corner]
+    vertices[slot, 0], vertices[slot, 1] = left_corner_x[corner], left_corner_y[corner]
     # Right side, going down, then written in reverse so the contour comes back up.
     right_pos = np.cumsum(right_count) - right_count
-    right_base = np.repeat(right_pos[chain_starts], np.diff(np.append(chain_starts, n)))
-    right_end = offsets[1:][chain] - 1  # last slot of the chain's block
-    at = right_end - (right_pos - right_base)
-    vertices[at, 0], vertices[at, 1] = right, row
+    at = offsets[1:][chain] - 1 - (right_pos - np.repeat(right_pos[chain_starts], run_lengths))
+    kept = np.flatnonzero(right_keep)
+    vertices[at[kept], 0], vertices[at[kept], 1] = right[kept], row[kept]
     corner = np.flatnonzero(right_step)
-    vertices[at[corner] - 1, 0], vertices[at[corner] - 1, 1] = right_corner_x[corner], right_corner_y[corner]
+    slot = at[corner] - right_keep[corner]
+    vertices[slot, 0], vertices[slot, 1] = right_corner_x[corner], right_corner_y[corner]
     return vertices, offsets, shape[chain_starts]
