@@ -29,10 +29,7 @@ def image_size(path: str | Path) -> tuple[int, int]:
     try:
         with Image.open(p) as image:
             width, height = image.size
-            try:
-                orientation = image.getexif().get(_EXIF_ORIENTATION)
-            except Exception:  # a broken EXIF block does not make the size unknown
-                orientation = None
+            orientation = _orientation(image)
     except FileNotFoundError:
         raise InputPathError("image file not found (its size is needed)", file=p) from None
     except UnidentifiedImageError:
@@ -42,6 +39,22 @@ def image_size(path: str | Path) -> tuple[int, int]:
     if orientation in _TRANSPOSED:
         return height, width
     return width, height
+
+
+def _orientation(image: Image.Image) -> int | None:
+    """EXIF orientation without decoding pixels: ``getexif()`` reads JPEG/TIFF/WebP headers, but for
+    a PNG it loads the whole image, so there only an eXIf chunk met in the header is used."""
+    try:
+        if image.format in ("JPEG", "MPO", "TIFF", "WEBP"):
+            return image.getexif().get(_EXIF_ORIENTATION)
+        raw = image.info.get("exif")
+        if raw:
+            exif = Image.Exif()
+            exif.load(raw)
+            return exif.get(_EXIF_ORIENTATION)
+    except Exception:  # a broken EXIF block does not make the size unknown
+        return None
+    return None
 
 
 def find_image(folder: Path, stem: str) -> Path | None:

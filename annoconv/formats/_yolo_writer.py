@@ -1,0 +1,410 @@
+"""IR -> YOLO label files (one ``.txt`` per image) and data.yaml / obj.data (see :mod:`._yolo_output`).
+
+Each object is one row ``class v1 v2 ...``; the class index is the label's position in one class
+order (``class_order``: the label set's order, alphabetical, or a names file / data.yaml) used for
+the label files and data.yaml alike. Coordinates are IR pixels divided by the image size
+(width for x, height for y) — a box is written as its centre and size, ``cx = (x1 + x2) / 2 / W``,
+``w = (x2 - x1) / W`` — then rounded to ``decimals`` places (``precision-reduced``, INFO while no
+coordinate moves by 0.1 px or more) and clipped to [0, 1] (``coordinate-clipped``, counting the
+values; box and keypoint corners are clipped before the centre and size are computed). The
+image size comes from the ImageRef, else from the image header under ``images_dir``; when it is
+unknown the item is an error, or under on_error=skip it is not written (``image-size-missing``).
+
+What each format writes, and what becomes of the rest, follows its Capabilities (``yolo.py``):
+every conversion and drop is recorded through ``Context.record_loss`` so that the prediction
+matches. ``yolo-pose`` pairs a Keypoints annotation with the box, polygon or mask of the same
+``group`` and label (the box of a polygon or mask is its bounding box); a shape without keypoints
+gets K unlabelled points, keypoints without a shape the box of their labelled points (INFO).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import AnnoconvError, OptionError, SchemaError
+from ..image_header import image_size
+from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon
+from ..report import Code, Severity
+from ._base import Context
+from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
+from ._yolo_files import load_yaml, read_names_file, yaml_names
+from ._yolo_output import Output
+from ._yolo_pose import pose_fields, pose_slots
+
+_SHAPES = (Box, Polygon, Mask)
+_ROUNDING_WARNS_AT = 0.1  # pixels: a larger rounding error is a warning, a smaller one INFO
+_NOISE = 1e-12  # normalized units
+_FORMAT = {"detect": "yolo", "segment": "yolo-seg", "pose": "yolo-pose", "obb": "yolo-obb"}
+
+
+def parse_class_order(value: Any) -> str:
+    """Option type of ``class_order``: ``source``, ``alpha`` or ``file:PATH``."""
+    text = str(value).strip()
+    if text in ("source", "alpha") or (text.startswith("file:") and len(text) > 5):
+        return text
+    raise ValueError(value)
+
+
+def parse_decimals(value: Any) -> int:
+    number = int(value)
+    if not 1 <= number <= 15:
+        raise ValueError(value)
+    return number
+
+
+class _Numbers:
+    """Rounding and clipping of normalized coordinates, with what they cost (in pixels)."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+        self.max_error = 0.0
+        self.rounded = 0
+
+    def clip(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values (one row per object) whose rounded form is outside [0, 1] set to 0 or 1, and how
+        many there were in each row."""
+        rounded = np.round(values, self.decimals)
+        low, high = rounded < 0, rounded > 1
+        counts = np.count_nonzero(low | high, axis=1)
+        return (np.where(low, 0.0, np.where(high, 1.0, values)) if counts.any() else values), counts
+
+    def text(self, values: np.ndarray, scale: np.ndarray) -> list[list[str]]:
+        """Rounded values (one row per object) as text; ``scale`` (per column) turns them into pixels."""
+        rounded = np.round(values, self.decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+        error = np.abs(rounded - values)
+        # Differences below _NOISE are float arithmetic (0.1 + 0.5 != 0.6), not the rounding.
+        changed = int(np.count_nonzero(error > _NOISE))
+        if changed:
+            self.rounded += changed
+            self.max_error = max(self.max_error, float(np.max(error * scale)))
+        places = self.decimals
+        return [[_strip(f"{v:.{places}f}") for v in row] for row in rounded.tolist()]
+
+
+def _strip(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class YoloWriter:
+    def __init__(self, dataset: Dataset, path: Path, context: Context, task: str) -> None:
+        self.dataset = dataset
+        self.context = context
+        self.report = context.report
+        self.task = task
+        options = context.options
+        self.skip = options.get("on_error") == "skip"
+        self.numbers = _Numbers(options.get("decimals", 6))
+        self.multipart = options.get("multipart", "bridge")
+        self.images_dir = Path(options["images_dir"]) if options.get("images_dir") else None
+        self.output = Output(path, context, darknet=options.get("layout") == "darknet")
+        self.names = self._class_order(str(options.get("class_order", "source")))
+        self.index = {name: i for i, name in enumerate(self.names)}
+        self.kpt_count = 0
+        if task == "pose":
+            self.kpt_count = max([len(label.keypoints) for label in dataset.labels]
+                                 + [len(a.xy) for _, a in dataset.annotations() if type(a) is Keypoints] + [0])
+        self.objects = 0
+        self.derived: dict[int, np.ndarray] = {}  # id(annotation) -> its points, when its row is derived from them
+
+    # --- class order --------------------------------------------------------------------------
+    def _class_order(self, order: str) -> list[str]:
+        names = [label.name for label in self.dataset.labels]
+        if order == "alpha":
+            names = sorted(names)
+        elif order.startswith("file:"):
+            names = self._names_from(Path(order[5:]), names)
+        position = {name: i for i, name in enumerate(names)}
+        renumbered = sum(1 for label in self.dataset.labels
+                         if isinstance(label.id, int) and position.get(label.name, label.id) != label.id)
+        if renumbered:
+            self.report.add(Code.ID_REASSIGNED, "class indices differ from the source label ids", count=renumbered)
+        return names
+
+    def _names_from(self, path: Path, labels: list[str]) -> list[str]:
+        """The class order of a names file or data.yaml; every used label must be in it."""
+        if not path.is_file():
+            raise OptionError(f"option 'class_order': {str(path)!r} is not a file")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            raw = load_yaml(path)
+            found = yaml_names(raw, path)[0] if isinstance(raw, dict) else None
+            if found is None:
+                raise SchemaError("no 'names' in this YAML file", file=path, location="key 'names'")
+        else:
+            found = read_names_file(path)
+        if sorted(found) != list(range(len(found))):
+            raise SchemaError("class indices must be 0..n-1 without gaps for a class order", file=path)
+        names = [found[i] for i in range(len(found))]
+        missing = sorted(self.dataset.used_labels() - set(names))
+        if missing:
+            raise OptionError(f"class order file {str(path)!r} has no class {', '.join(map(repr, missing))} "
+                              f"(used by the dataset)")
+        for name in labels:
+            if name not in names:
+                self.report.add(Code.FIELD_DROPPED, "label not in the class order file: not written (unused)",
+                                label=name)
+        return names
+
+    # --- dataset level ------------------------------------------------------------------------
+    def write(self) -> None:
+        self._label_losses()
+        for item in self.dataset.items:
+            try:
+                self._item(item)
+            except AnnoconvError as exc:
+                if not self.skip:
+                    raise exc.located(item=item.describe())
+                self.report.add(Code.ITEM_SKIPPED, "bad item skipped (on_error=skip)", item=item.id,
+                                error=exc.message)
+            self.context.step()
+        self.output.finish(self.names, self._yaml_fields(), _FORMAT[self.task])
+        if self.numbers.rounded:
+            self.report.add(Code.PRECISION_REDUCED, f"normalized coordinates rounded to {self.numbers.decimals} "
+                            f"decimals", count=self.numbers.rounded,
+                            severity=Severity.INFO if self.numbers.max_error < _ROUNDING_WARNS_AT else None,
+                            max_error_px=self.numbers.max_error)
+        self.report.stats["items_written"] = sum(self.output.split_items.values())
+        self.report.stats["annotations_written"] = self.objects
+
+    def _label_losses(self) -> None:
+        for label in self.dataset.labels:
+            if label.color is not None:
+                self.context.record_loss("label-color")
+            if label.parent is not None and self.output.darknet:
+                self.report.add(Code.FIELD_DROPPED, "label parent (supercategory) dropped: the darknet layout "
+                                "cannot hold it", label=label.name)
+            if label.attributes:
+                self.report.add(Code.FIELD_DROPPED, "label attribute definitions dropped", label=label.name)
+            if self.task != "pose" and (label.keypoints or label.skeleton):
+                # The Keypoints annotations themselves are reported as dropped.
+                self.report.add(Code.FIELD_DROPPED, "label keypoint names and skeleton not written",
+                                severity=Severity.INFO, label=label.name)
+
+    def _yaml_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if self.task == "pose":
+            fields.update(pose_fields(self.dataset, self.names, self.kpt_count))
+        parents = {i: self.dataset.labels[name].parent for i, name in enumerate(self.names)
+                   if name in self.dataset.labels and self.dataset.labels[name].parent is not None}
+        if parents:
+            fields["parents"] = parents  # annoconv's extension: the label's parent (COCO supercategory)
+        passthrough = self.dataset.extras.get("yolo:data")
+        if isinstance(passthrough, dict):
+            for key, value in passthrough.items():
+                fields.setdefault(key, value)
+        return fields
+
+    # --- items --------------------------------------------------------------------------------
+    def _item(self, item: Item) -> None:
+        placement = self.output.place(item)
+        if item.attributes:
+            self.report.add(Code.FIELD_DROPPED, "image attributes dropped", item=item.id)
+        objects = self._objects(item)
+        size = self._size(item) if objects else None
+        if objects and size is None:
+            return  # reported: not written at all
+        source = self.output.source_image(item)
+        lines = self._lines(item, objects, *size) if size is not None else []
+        self.output.commit(item, placement, lines, source)
+        self.objects += len(lines)
+
+    def _size(self, item: Item) -> tuple[int, int] | None:
+        """(width, height): the ImageRef's, else the image header's under images_dir."""
+        if item.image.width is not None and item.image.height is not None:
+            return item.image.width, item.image.height
+        if self.images_dir is not None:
+            try:
+                return image_size(self.images_dir / item.image.path)
+            except AnnoconvError as exc:
+                error: AnnoconvError = exc
+        else:
+            error = SchemaError("image size unknown: the item has no width/height (give images_dir, the folder "
+                                "the image paths are relative to, to read it from the image header)")
+        if not self.skip:
+            raise error
+        self.report.add(Code.IMAGE_SIZE_MISSING, "image size unknown: item not written (YOLO coordinates are "
+                        "fractions of it)", severity=Severity.ERROR, item=item.id, error=error.message)
+        return None
+
+    def _common_losses(self, item: Item, annotation: Annotation) -> None:
+        if annotation.score is not None:
+            self.context.record_loss("score", item=item, annotation=annotation)
+        if annotation.attributes:
+            self.context.record_loss("attributes", item=item, annotation=annotation)
+        if annotation.iscrowd:
+            self.context.record_loss("crowd", item=item, annotation=annotation)
+
+    def _class(self, annotation: Annotation) -> int:
+        index = self.index.get(annotation.label)  # type: ignore[arg-type]
+        if index is None:
+            raise SchemaError(f"label {annotation.label!r} of annotation {annotation.id!r} is not in the label set")
+        return index
+
+    # --- annotations -> objects (IR pixels) ---------------------------------------------------
+    def _objects(self, item: Item) -> list[tuple[Any, ...]]:
+        """(kind, class index, annotation, geometry...) per row to write; every loss recorded."""
+        for annotation in item.annotations:
+            self._common_losses(item, annotation)
+        if self.task == "pose":
+            return self._pose_objects(item)
+        out: list[tuple[Any, ...]] = []
+        for ann in item.annotations:
+            kind = type(ann)
+            if kind not in _SHAPES:
+                self.context.record_loss(ann.kind, item=item, annotation=ann)
+                continue
+            geometry = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task](item, ann)
+            if geometry is not None:
+                out.append((self.task, self._class(ann), ann, geometry))
+        return out
+
+    def _shape_losses(self, item: Item, ann: Annotation) -> None:
+        """Record the conversion of a shape that is not written as it is."""
+        if type(ann) is Box:
+            if self.task == "segment":
+                self.context.record_loss("box", item=item, annotation=ann)
+            if ann.rotated:  # type: ignore[attr-defined]
+                self.context.record_loss("rotated-box", item=item, annotation=ann)
+        elif type(ann) is Polygon:
+            if self.task != "segment":
+                self.context.record_loss("polygon", item=item, annotation=ann)
+            if ann.multipart:  # type: ignore[attr-defined]
+                self.context.record_loss("polygon-multipart", item=item, annotation=ann)
+            if ann.has_holes:  # type: ignore[attr-defined]
+                self.context.record_loss("polygon-holes", item=item, annotation=ann)
+        else:
+            self.context.record_loss("mask", item=item, annotation=ann)
+
+    def _box_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
+        """The axis-aligned xyxy a detection or pose row holds."""
+        self._shape_losses(item, ann)
+        if type(ann) is Mask and ann.area() == 0:  # type: ignore[attr-defined]
+            self._empty_mask(item, ann)
+            return None
+        return ann.bounds()
+
+    def _ring_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
+        """The one ring a yolo-seg row holds."""
+        self._shape_losses(item, ann)
+        if type(ann) is Box:
+            return ann.corners()  # type: ignore[attr-defined]
+        regions = self._regions(item, ann)
+        if regions is None:
+            return None
+        if len(regions) == 1 and len(regions[0]) == 1:
+            return regions[0][0]
+        return bridge(regions) if self.multipart == "bridge" else largest_exterior(regions)
+
+    def _quad_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
+        """The 4 corners a yolo-obb row holds."""
+        self._shape_losses(item, ann)
+        if type(ann) is Box:
+            return ann.corners()  # type: ignore[attr-defined]
+        regions = self._regions(item, ann)
+        if regions is None:
+            return None
+        if len(regions) == 1 and len(regions[0]) == 1 and len(open_ring(regions[0][0])) == 4:
+            return open_ring(regions[0][0])  # a quadrilateral: its own corners
+        points = np.concatenate([region[0] for region in regions])
+        self.derived[id(ann)] = points  # the rectangle may stick out of the image where the shape does not
+        return min_area_rectangle(points)
+
+    def _regions(self, item: Item, ann: Annotation) -> Any:
+        if type(ann) is Polygon:
+            return ann.regions  # type: ignore[attr-defined]
+        from ..raster.vectorize import mask_to_polygons  # imported when a mask needs it
+        regions = mask_to_polygons(ann.decode())  # type: ignore[attr-defined]
+        if not regions:
+            self._empty_mask(item, ann)
+            return None
+        return [[without_collinear(ring) for ring in region] for region in regions]
+
+    def _empty_mask(self, item: Item, ann: Annotation) -> None:
+        self.report.add(Code.GEOMETRY_CONVERTED, "empty mask (no foreground pixel) dropped", item=item.id,
+                        annotation=ann.id)
+
+    def _pose_objects(self, item: Item) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for ann in item.annotations:
+            if type(ann) not in _SHAPES and type(ann) is not Keypoints:
+                self.context.record_loss(ann.kind, item=item, annotation=ann)
+        for shape, points in pose_slots(item.annotations):
+            box = self._box_of(item, shape) if shape is not None else None
+            main = shape if shape is not None else points
+            assert main is not None  # a slot holds a shape, keypoints or both
+            if points is None:
+                if box is None:
+                    continue
+                self.report.add(Code.GEOMETRY_CONVERTED, "pose row of a shape without keypoints written with "
+                                "unlabelled keypoints", severity=Severity.INFO, item=item.id, annotation=main.id)
+                xy, visibility = np.zeros((self.kpt_count, 2)), np.zeros(self.kpt_count, dtype=np.int64)
+            else:
+                xy = np.zeros((self.kpt_count, 2))
+                visibility = np.zeros(self.kpt_count, dtype=np.int64)
+                xy[:len(points.xy)], visibility[:len(points.xy)] = points.xy, points.visibility
+                if box is None:
+                    box = points.bounds()
+                    if box is None:
+                        self.report.add(Code.GEOMETRY_CONVERTED, "keypoints without a box and without a labelled "
+                                        "point dropped", item=item.id, annotation=points.id)
+                        continue
+                    if shape is None:
+                        self.report.add(Code.GEOMETRY_CONVERTED, "pose box taken from the extent of the labelled "
+                                        "keypoints (no box in the source)", severity=Severity.INFO,
+                                        item=item.id, annotation=points.id)
+            out.append(("pose", self._class(main), main, box, xy, visibility))
+        return out
+
+    # --- objects -> rows ----------------------------------------------------------------------
+    def _lines(self, item: Item, objects: list[tuple[Any, ...]], width: int, height: int) -> list[str]:
+        """The rows of ``objects``, computed together (one array row per object) when they have the
+        same number of values, one at a time for yolo-seg rings."""
+        scale = np.array([width, height], dtype=np.float64)
+        if self.task == "segment":
+            return [line for obj in objects for line in self._rows(item, [obj], (obj[3] / scale).reshape(1, -1),
+                                                                    scale)]
+        if self.task == "obb":
+            return self._rows(item, objects, np.array([obj[3] for obj in objects]).reshape(-1, 8) / np.tile(scale, 4),
+                              scale)
+        corners, clipped = self.numbers.clip(np.array([obj[3] for obj in objects]) / np.tile(scale, 2))
+        x1, y1, x2, y2 = corners.T
+        fields = self.numbers.text(np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1),
+                                   np.tile(scale, 2))
+        if self.task == "pose" and self.kpt_count:
+            points, more = self.numbers.clip(np.array([obj[4] for obj in objects]).reshape(len(objects), -1)
+                                             / np.tile(scale, self.kpt_count))
+            clipped = clipped + more
+            texts = self.numbers.text(points, np.tile(scale, self.kpt_count))
+            for row, text, obj in zip(fields, texts, objects):
+                for k, visibility in enumerate(obj[5].tolist()):
+                    row += [text[2 * k], text[2 * k + 1], str(visibility)]
+        self._clipped(item, objects, clipped, scale)
+        return [" ".join([str(obj[1]), *row]) for obj, row in zip(objects, fields)]
+
+    def _rows(self, item: Item, objects: list[tuple[Any, ...]], points: np.ndarray, scale: np.ndarray) -> list[str]:
+        """Rows of normalized x, y points (one array row per object)."""
+        points, clipped = self.numbers.clip(points)
+        fields = self.numbers.text(points, np.tile(scale, points.shape[1] // 2))
+        self._clipped(item, objects, clipped, scale)
+        return [" ".join([str(obj[1]), *row]) for obj, row in zip(objects, fields)]
+
+    def _clipped(self, item: Item, objects: list[tuple[Any, ...]], counts: np.ndarray, scale: np.ndarray) -> None:
+        for obj, count in zip(objects, counts.tolist()):
+            source = self.derived.pop(id(obj[2]), None)
+            if not count:
+                continue
+            if source is not None and not self.numbers.clip((source / scale).reshape(1, -1))[1].any():
+                # The shape lies inside the image; only the rectangle approximating it (reported) does not.
+                self.report.add(Code.COORDINATE_CLIPPED, "corners of a rectangle approximating a shape clipped to "
+                                "the image (the shape itself lies inside)", severity=Severity.INFO, item=item.id,
+                                annotation=obj[2].id, count=count)
+            else:
+                self.report.add(Code.COORDINATE_CLIPPED, "coordinates outside the image clipped to it (normalized "
+                                "to [0, 1])", item=item.id, annotation=obj[2].id, count=count)
+
+
+def write_yolo(dataset: Dataset, path: Path, context: Context, task: str) -> None:
+    """Write ``dataset`` as a YOLO dataset for ``task`` into the folder ``path``."""
+    YoloWriter(dataset, path, context, task).write()
