@@ -28,7 +28,8 @@ EXIT_CODES = """exit codes:
   4  unknown format or format option
   5  read error (missing, unreadable or malformed input)
   6  write error (the destination was left as it was)
-  7  FastLabel API error"""
+  7  FastLabel API error
+  8  FastLabel push finished, but some items failed (listed in the summary)"""
 
 
 class _Progress:
@@ -87,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("input", metavar="INPUT", type=Path)
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
     _verbosity(info)
+
+    # Listed for --help only: main() hands `fastlabel ...` to annoconv_fastlabel.cli before parsing.
+    commands.add_parser("fastlabel", help="pull / push FastLabel projects (see `annoconv fastlabel -h`)",
+                        add_help=False)
     return parser
 
 
@@ -256,6 +261,10 @@ def _exit_code(exc: AnnoconvError, command: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see EXIT_CODES)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fastlabel"]:
+        from annoconv_fastlabel.cli import main as fastlabel_main  # lazy: only this command needs it
+        return fastlabel_main(argv[1:])
     parser = _parser()
     try:  # argparse exits on --help (0) and on usage errors (2): return those codes instead
         args, extra = parser.parse_known_args(argv)
