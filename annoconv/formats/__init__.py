@@ -6,10 +6,11 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from ..errors import AnnoconvError, UnknownFormatError
-from . import coco, native
+from . import coco, index_png, labelme, native, voc, yolo
 from ._base import FEATURES, Capabilities, Context, Format, Option
 
-BUILTIN: tuple[Format, ...] = (coco.FORMAT, native.FORMAT)
+BUILTIN: tuple[Format, ...] = (coco.FORMAT, native.FORMAT, *yolo.FORMATS, labelme.FORMAT, voc.FORMAT,
+                               index_png.SEMANTIC, index_png.INSTANCE)
 
 _registry: dict[str, Format] | None = None
 _broken: dict[str, str] = {}  # plugin name -> why it failed to load; raised only when that name is asked for

@@ -1,0 +1,74 @@
+"""Reader x writer matrix: every readable format's version of the builder datasets is converted
+into every writable format. Each pair must run, and what the capability check predicts must be
+exactly what the writer reports. On top of it the writer may report only losses the
+annotation-level capability model cannot foresee: values rounded or clipped, and dataset- or
+label-level fields (label attribute definitions, grouping details) as field-dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from builders import detection_dataset, lossy_dataset
+from PIL import Image
+
+import annoconv
+from annoconv import Code, Dataset, Severity
+from annoconv.formats import available_formats
+
+FORMATS = available_formats()
+READERS = sorted(name for name, fmt in FORMATS.items() if fmt.reader and fmt.writer)
+WRITERS = sorted(name for name, fmt in FORMATS.items() if fmt.writer)
+UNFORESEEABLE = {Code.PRECISION_REDUCED, Code.COORDINATE_CLIPPED, Code.FIELD_DROPPED}
+# Options that let a format's written copy be read back on its own (YOLO needs the image files).
+SOURCE_OPTIONS = {"yolo": {"copy_images": "copy"}, "yolo-seg": {"copy_images": "copy"},
+                  "yolo-pose": {"copy_images": "copy"}, "yolo-obb": {"copy_images": "copy"}}
+
+
+def _builder_dataset() -> Dataset:
+    detection, lossy = detection_dataset(), lossy_dataset()
+    return Dataset(detection.labels, detection.items + lossy.items)
+
+
+def _images(dataset: Dataset, root: Path) -> Path:
+    for item in dataset.items:
+        path = root / item.image.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.zeros((item.image.height, item.image.width), np.uint8)).save(path, format="PNG")
+    return root
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The builder dataset written in every readable format."""
+    root = tmp_path_factory.mktemp("sources")
+    dataset = _builder_dataset()
+    images = _images(dataset, root / "images_root")
+    out = {}
+    for name in READERS:
+        options = dict(SOURCE_OPTIONS.get(name, {}))
+        if "images_dir" in {o.name for o in FORMATS[name].write_options}:
+            options["images_dir"] = str(images)
+        target = root / f"{name}.src"
+        annoconv.write(dataset, name, target, **options)
+        out[name] = target
+    return out
+
+
+def _counts(summaries, keep) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    return {(s.code.value, s.message): s.count for s in summaries if keep(s)}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+@pytest.mark.parametrize("reader", READERS)
+def test_every_pair_converts_and_reports_what_it_predicts(reader: str, writer: str, sources: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    dataset = annoconv.read(reader, sources[reader])
+    report = annoconv.write(dataset, writer, tmp_path / "out")
+    predicted = _counts(report.summary(predicted=True), lambda s: True)
+    actual = _counts(report.summary(), lambda s: s.severity is not Severity.INFO)
+    assert {key: actual.get(key) for key in predicted} == predicted
+    extra = {key: count for key, count in actual.items() if key not in predicted}
+    assert all(Code(code) in UNFORESEEABLE for code, _ in extra), extra
+    assert (tmp_path / "out").exists()
