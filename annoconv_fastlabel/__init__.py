@@ -1,4 +1,4 @@
-"""annoconv_fastlabel: FastLabel tasks <-> annoconv IR and FastLabel API sync (in progress).
+"""annoconv_fastlabel: FastLabel tasks <-> annoconv IR and FastLabel API sync.
 
 FastLabel API: client, sync and command line
 --------------------------------------------
