@@ -15,6 +15,7 @@ from .errors import (AnnoconvError, DestinationExistsError, InputPathError, Loss
 from .formats import available_formats, capability_matrix, get_format
 from .ir import (Annotation, Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Point,
                  Polygon, Polyline, Tag)
+from .raster import mask_to_polygons, mask_to_rle, rasterize
 from .report import Code, Issue, Report, Severity
 
 __version__ = "0.1.0"
@@ -26,4 +27,5 @@ __all__ = [
     "Report", "Issue", "Code", "Severity",
     "AnnoconvError", "ParseError", "SchemaError", "UnknownFormatError", "OptionError", "InputPathError",
     "WriteError", "DestinationExistsError", "LossError",
+    "rasterize", "mask_to_polygons", "mask_to_rle",
 ]

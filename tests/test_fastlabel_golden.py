@@ -243,16 +243,20 @@ def test_d1_rotation_honoured_in_every_export(out, fmt: str) -> None:  # type: i
 
 def test_d2_d14_holes_kept_or_reported(out) -> None:  # type: ignore[no-untyped-def]
     """COCO: the holed road becomes an RLE mask with the hole and the true area 1350 (the SDK wrote
-    the outer ring, area 1575); formats that cannot hold holes report it."""
+    the outer ring, area 1575); formats that cannot hold holes report it, and VOC keeps it in its
+    segmentation PNGs."""
     path, report = out("coco")
     road = find(coco_objects(load(path)), file="scene_a.jpg", name="road")
     assert road["area"] == 1350
     mask = rle.decode(rle.from_string(road["segmentation"]["counts"]), tuple(road["segmentation"]["size"]))
     assert mask[70, 20] == 0 and mask[60, 8] == 1 and int(mask.sum()) == 1350
     assert issues(report, Code.GEOMETRY_CONVERTED, "holes")
-    for fmt in ("yolo", "yolo-seg", "voc", "labelme"):
+    for fmt in ("yolo", "yolo-seg", "labelme"):
         need(fmt)
         assert issues(out(fmt)[1], Code.GEOMETRY_CONVERTED, "holes"), fmt
+    path, _ = out("voc")
+    objects = np.asarray(Image.open(path / "SegmentationObject" / "scene_a.png"))
+    assert len(np.unique(objects)) > 1 and (path / "SegmentationClass" / "scene_a.png").is_file()
 
 
 def test_d3_yolo_class_ids_match_the_class_list(out, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -384,7 +388,7 @@ def test_d12_rounding_is_explicit(out) -> None:  # type: ignore[no-untyped-def]
     path, report = out("voc", keep_floats=True)
     boxes = [b for label, b in voc_boxes(path / "Annotations" / "scene_a.xml") if label == "bike"]
     assert [31.6, 45.4, 45.5, 52.7] in [[round(v, 9) for v in b] for b in boxes] and not issues(
-        report, Code.PRECISION_REDUCED)
+        report, Code.PRECISION_REDUCED, "rounded")
     path, report = out("yolo")
     assert issues(report, Code.PRECISION_REDUCED)
     _, rows = yolo_rows(path, "scene_a.txt")

@@ -176,7 +176,7 @@ def test_not_a_dataset(tmp_path: Path) -> None:
         assert "VOC" in error.problem
 
 
-def test_not_voc_segmentation_yet(tmp_path: Path) -> None:
+def test_a_folder_without_annotations_or_segmentation_pngs_is_refused(tmp_path: Path) -> None:
     (tmp_path / "SegmentationClass").mkdir()
     error = read_error(tmp_path, InputPathError, OSError, tmp_path)
     assert "segmentation PNGs" in error.problem

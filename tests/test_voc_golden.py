@@ -227,28 +227,28 @@ def test_flat_round_trip(tmp_path: Path) -> None:
 
 def test_builders_detection(tmp_path: Path) -> None:
     """COCO-like IR: ids from image paths without the extension; polygons and the mask as enclosing
-    boxes; keypoints dropped; score and crowd dropped; the tag in cat_default.txt; what was
-    recorded is what was predicted."""
+    boxes plus segmentation PNGs (the crowd mask as void); keypoints dropped; score dropped; the tag
+    in cat_default.txt; what was recorded is what was predicted."""
     dataset = builders.detection_dataset()
     report = write(dataset, tmp_path / "out")
     predicted = {(s.code, s.message): s.count for s in report.summary(predicted=True)}
     recorded = {(s.code, s.message): s.count for s in report.summary() if s.severity is not Severity.INFO}
     assert predicted == recorded == {
-        (Code.GEOMETRY_CONVERTED, "Polygon written as its enclosing box (voc)"): 2,
-        (Code.GEOMETRY_CONVERTED, "Multi-part polygon written as one box around all its parts (voc)"): 1,
-        (Code.GEOMETRY_CONVERTED, "Mask written as its enclosing box (voc)"): 1,
+        (Code.GEOMETRY_CONVERTED, "Polygon written as its enclosing box + pixels in the segmentation PNGs (voc)"): 2,
         (Code.UNSUPPORTED_KIND, "Keypoints annotations dropped: voc cannot hold them"): 1,
         (Code.SCORE_DROPPED, "Score dropped: voc cannot hold it"): 2,
-        (Code.FIELD_DROPPED, "Crowd flag dropped: voc cannot hold it"): 1,
+        (Code.FIELD_DROPPED, "Crowd flag written as void (255) in the segmentation PNGs (boxes: dropped) (voc)"): 1,
     }
     assert {i.detail["label"] for i in report if i.severity is Severity.INFO} == {"cat", "dog", "person"}  # parents
     back, _ = read(tmp_path / "out")
     assert [(item.id, item.image.path, item.subset) for item in back.items] == [
         ("images/a", "images/a.jpg", None), ("images/empty", "images/empty.jpg", None),
         ("images/sub/b", "images/sub/b.png", None)]
-    boxes = {(a.label, tuple(a.xyxy.tolist())) for a in back.items[0].annotations}
+    boxes = {(a.label, tuple(a.xyxy.tolist())) for a in back.items[0].annotations if a.kind == "box"}
     assert boxes == {("cat", (10, 12, 50, 40)), ("dog", (1, 1, 20, 15)), ("dog", (30, 5, 60, 40)),
                      ("cat", (5, 20, 13, 28))}
+    assert [(a.kind, a.label, a.group) for a in back.items[0].annotations if a.kind == "mask"] == [
+        ("mask", "dog", 2), ("mask", "dog", 3)]  # the crowd mask is void
     assert back.items[0].annotations[0].attributes == {"occluded": False, "color": "grey"}
     assert [(a.kind, a.label) for a in back.items[2].annotations] == [("box", "person"), ("tag", "cat")]
     assert (tmp_path / "out" / "ImageSets" / "Main" / "cat_default.txt").read_text() == (
@@ -256,18 +256,20 @@ def test_builders_detection(tmp_path: Path) -> None:
 
 
 def test_builders_lossy(tmp_path: Path) -> None:
-    """Rotated box -> enclosing box; polygon with a hole -> its box; polyline, point, caption dropped."""
+    """Rotated box -> enclosing box; polygon with a hole -> its box and pixels; polyline, point,
+    caption dropped."""
     report = write(builders.lossy_dataset(), tmp_path / "out")
     predicted = {(s.code, s.message): s.count for s in report.summary(predicted=True)}
     recorded = {(s.code, s.message): s.count for s in report.summary() if s.severity is not Severity.INFO}
     assert predicted == recorded
     assert {message for _, message in recorded} == {
-        "Rotated box written as its enclosing axis-aligned box (voc)", "Polygon written as its enclosing box (voc)",
-        "Polygon holes dropped: voc cannot hold it", "Polyline annotations dropped: voc cannot hold them",
+        "Rotated box written as its enclosing axis-aligned box (voc)",
+        "Polygon written as its enclosing box + pixels in the segmentation PNGs (voc)",
+        "Polyline annotations dropped: voc cannot hold them",
         "Point annotations dropped: voc cannot hold them", "Caption annotations dropped: voc cannot hold them"}
     back, _ = read(tmp_path / "out")
     rotated = builders.lossy_dataset().items[0].annotations[0].bounds()
-    assert [tuple(a.xyxy.tolist()) for a in back.items[0].annotations] == [
+    assert [tuple(a.xyxy.tolist()) for a in back.items[0].annotations if a.kind == "box"] == [
         tuple(float(np.floor(v + 0.5)) for v in rotated), (0, 0, 20, 20)]
 
 
@@ -377,7 +379,8 @@ def test_extras_and_unknown_elements_pass_through(tmp_path: Path) -> None:
 
 
 def test_kinds_without_a_box(tmp_path: Path) -> None:
-    """Point, Polyline and Keypoints are dropped, not boxed; a Mask becomes its bounding box."""
+    """Point, Polyline and Keypoints are dropped, not boxed; a Mask becomes its bounding box and
+    its pixels."""
     mask = np.zeros((10, 10), dtype=np.uint8)
     mask[2:5, 3:9] = 1
     item = Item("k", ImageRef("k.jpg", 10, 10), [
@@ -385,10 +388,11 @@ def test_kinds_without_a_box(tmp_path: Path) -> None:
         Mask.from_array(mask, label="a")])
     report = write(Dataset(LabelSet([Label("a")]), [item]), tmp_path / "out")
     assert sorted(i.message for i in report) == [
-        "Keypoints annotations dropped: voc cannot hold them", "Mask written as its enclosing box (voc)",
+        "Keypoints annotations dropped: voc cannot hold them",
         "Point annotations dropped: voc cannot hold them", "Polyline annotations dropped: voc cannot hold them"]
     back, _ = read(tmp_path / "out")
-    assert [a.xyxy.tolist() for a in back.items[0].annotations] == [[3, 2, 9, 5]]
+    assert [a.xyxy.tolist() for a in back.items[0].annotations if a.kind == "box"] == [[3, 2, 9, 5]]
+    assert np.array_equal(back.items[0].annotations[1].decode(), mask)
 
 
 def test_unknown_size_is_reported_on_write(tmp_path: Path) -> None:

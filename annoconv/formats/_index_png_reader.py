@@ -2,8 +2,10 @@
 
 Labels come from, in order: the ``labels`` option (a ``labels.json`` written by annoconv, or a
 ``labels.txt`` with one class name per line, line k = index k; labelme's ``__ignore__`` first
-line means index 255 and shifts the others down by one), ``labels.json`` / ``labels.txt`` in the
-folder, or else the PNG palette (classes named ``class_<index>`` with the palette colour).
+line means index 255 and shifts the others down by one; 255 is the void value unless a line
+names it), ``labels.json`` / ``labels.txt`` in the folder, or else the PNG palette (classes named
+``class_<index>`` with the palette colour; 255 is void). 16-bit maps without a sidecar use 65535
+as void. Void pixels are not read as annotations (reported as skipped content).
 "P" and grey PNGs give indices directly; RGB PNGs are mapped through the classes' colours (or
 the VOC palette). Each class (semantic) or instance index present becomes one Mask, or with
 ``as_polygons`` one Polygon tracing its pixel edges (exact; see raster.vectorize).
@@ -18,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from .._io import load_json
-from ..errors import InputPathError, SchemaError
+from ..errors import InputPathError, ParseError, SchemaError
 from ..ir import Annotation, Dataset, ImageRef, Item, Label, LabelSet, Mask, Polygon
 from ..ir import rle
-from ..raster.palette import voc_palette
+from ..raster.palette import named_palette
 from ..raster.png import read_index_png
 from ..raster.vectorize import mask_to_polygons
 from ..report import Code
@@ -39,6 +41,7 @@ class Legend:
     background: int = 0
     ignore: int | None = 255
     images: list[dict[str, Any]] | None = None                 # sidecar entries, when written by annoconv
+    palette: str = "voc"                                       # the named palette the maps use
     source: Path | None = None
 
 
@@ -56,7 +59,9 @@ def _legend_json(path: Path) -> Legend:
     data = load_json(path, "a labels.json sidecar")
     if not isinstance(data, dict) or not isinstance(data.get("classes"), list):
         raise SchemaError("expected an object with a 'classes' list", file=path, location="$")
-    legend = Legend(background=int(data.get("background", 0)), ignore=data.get("ignore"), source=path)
+    palette = str(data["palette"]) if data.get("palette") in ("voc", "fastlabel") else "voc"
+    legend = Legend(background=int(data.get("background", 0)), ignore=data.get("ignore"), source=path,
+                    palette=palette)
     for k, entry in enumerate(data["classes"]):
         try:
             index, name = int(entry["index"]), str(entry["name"])
@@ -82,9 +87,11 @@ def _legend_txt(path: Path) -> Legend:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputPathError(f"cannot read labels file: {exc}", file=path) from None
     names = [line for line in lines if line]
-    legend = Legend(source=path, ignore=None)
     if names and names[0] == "__ignore__":  # labelme: __ignore__ = -1 (255 in a uint8 map)
-        names, legend.ignore = names[1:], 255
+        names = names[1:]
+    # 255 is the void value of VOC and labelme maps (labelme's class_names.txt omits __ignore__),
+    # unless the file names a class for it.
+    legend = Legend(source=path, ignore=255 if len(names) <= 255 else None)
     for index, name in enumerate(names):
         if name == "_background_" and index == 0:
             continue
@@ -110,21 +117,23 @@ def read_index_pngs(root: Path, context: Context, mode: str) -> Dataset:
         entries = [{"mask": p.relative_to(root).as_posix()} for p in sorted(root.rglob("*.png"))]
     items: list[Item] = []
     for k, entry in enumerate(entries):
-        mask = entry.get("mask")
+        mask = entry.get("mask") if isinstance(entry, dict) else None
         if not isinstance(mask, str):
             raise SchemaError("an image entry needs a 'mask' path", file=legend.source, location=f"$.images[{k}]")
         try:
             items.append(_read_item(root / mask, entry, legend, context, mode))
-        except SchemaError:
+        except (SchemaError, ParseError, InputPathError) as exc:
             if options["on_error"] == "fail":
-                raise
-            context.report.add(Code.ITEM_SKIPPED, f"unreadable {mode} mask skipped", item=mask)
+                raise exc.located(file=root / mask)
+            context.report.add(Code.ITEM_SKIPPED, f"unreadable {mode} mask skipped", item=mask, reason=str(exc))
         context.step()
     labels = legend.labels
     for item in items:  # labels named from the palette, or found only in the maps
         for annotation in item.annotations:
-            if annotation.label not in labels:
-                labels.add(Label(annotation.label, color=legend.colors.get(_index_of(legend, annotation.label))))
+            name = str(annotation.label)  # every annotation read here has a label
+            if name not in labels:
+                index = _index_of(legend, name)
+                labels.add(Label(name, color=legend.colors.get(index) if index is not None else None))
     return Dataset(labels, items)
 
 
@@ -137,15 +146,22 @@ def _read_item(path: Path, entry: dict[str, Any], legend: Legend, context: Conte
     if values.ndim == 3:
         values = _colors_to_indices(values, legend, path)
     height, width = values.shape
+    expected = (entry.get("width"), entry.get("height"))
+    if expected != (None, None) and expected != (width, height):
+        raise SchemaError(f"the mask is {width} x {height} pixels but the sidecar says {expected[0]} x "
+                          f"{expected[1]}", file=path)
     image = ImageRef(str(entry.get("image") or entry["mask"]), width, height)
     item = Item(str(entry.get("id") or image.path), image, subset=entry.get("subset"))
     present = np.flatnonzero(np.bincount(values.ravel(), minlength=1))
-    instances = {int(row["index"]): row for row in entry.get("instances", ())}
+    instances = _instance_table(entry, path)
+    ignore = entry["ignore"] if "ignore" in entry else legend.ignore
+    if legend.source is None and values.dtype == np.uint16 and ignore == 255:
+        ignore = 65535  # a 16-bit map: 255 is an ordinary index, the void value is the largest one
     skipped_ignore = False
     for index in present.tolist():
         if index == legend.background:
             continue
-        if legend.ignore is not None and index == legend.ignore and index not in instances:
+        if ignore is not None and index == ignore and index not in instances:
             skipped_ignore = True
             continue
         label, common = _meaning(index, mode, legend, instances, palette, path, context, item)
@@ -154,6 +170,17 @@ def _read_item(path: Path, entry: dict[str, Any], legend: Legend, context: Conte
     if skipped_ignore:
         context.report.add(Code.SKIPPED_CONTENT, "ignore (void) pixels are not read as annotations", item=item.id)
     return item
+
+
+def _instance_table(entry: dict[str, Any], path: Path) -> dict[int, dict[str, Any]]:
+    rows = entry.get("instances", [])
+    table: dict[int, dict[str, Any]] = {}
+    for k, row in enumerate(rows if isinstance(rows, list) else [rows]):
+        if not isinstance(row, dict) or not isinstance(row.get("index"), int) or not isinstance(row.get("label"), str):
+            raise SchemaError("an instance needs an integer 'index' and a 'label' name", file=path,
+                              location=f"instances[{k}]")
+        table[row["index"]] = row
+    return table
 
 
 def _meaning(index: int, mode: str, legend: Legend, instances: dict[int, dict[str, Any]],
@@ -172,7 +199,10 @@ def _meaning(index: int, mode: str, legend: Legend, instances: dict[int, dict[st
         return name, {}
     if legend.source is not None:
         raise SchemaError(f"index {index} is not a class of {legend.source.name}", file=path, item=item.id)
-    if palette is not None and index < len(palette):
+    if palette is not None and index >= len(palette):
+        raise SchemaError(f"index {index} is beyond the PNG palette ({len(palette)} colours)", file=path,
+                          item=item.id)
+    if palette is not None:
         legend.colors.setdefault(index, tuple(int(c) for c in palette[index]))  # type: ignore[arg-type]
     legend.names[index] = f"class_{index}"
     context.report.add(Code.LABEL_UNKNOWN, "no labels file: classes named class_<index> after their palette index",
@@ -187,12 +217,16 @@ def _shape(pixels: np.ndarray, label: str, common: dict[str, Any], as_polygons: 
 
 
 def _colors_to_indices(rgb: np.ndarray, legend: Legend, path: Path) -> np.ndarray:
-    """Map an (h, w, 3) colour image to indices through the legend's colours, else the VOC palette."""
-    table = dict(legend.colors) or {i: tuple(c) for i, c in enumerate(voc_palette().tolist())}
-    table.setdefault(legend.background, (0, 0, 0))
+    """Map an (h, w, 3) colour image to indices through the legend's colours and palette."""
+    lookup: dict[int, int] = {}
+    # The palette the maps were written with gives the background, void and unnamed indices (the
+    # lower index wins where it repeats a colour); the classes' own colours take precedence.
+    for index, (r, g, b) in enumerate(named_palette(legend.palette).tolist()):
+        lookup.setdefault((r << 16) | (g << 8) | b, index)
+    for index, (r, g, b) in legend.colors.items():
+        lookup[(r << 16) | (g << 8) | b] = index
     packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
     colors, inverse = np.unique(packed, return_inverse=True)
-    lookup = {(r << 16) | (g << 8) | b: index for index, (r, g, b) in table.items()}
     indices = np.empty(len(colors), dtype=np.int64)
     for k, color in enumerate(colors.tolist()):
         if color not in lookup:

@@ -29,10 +29,20 @@ SIDECAR_VERSION = 1
 
 
 def mask_paths(items: list[Item]) -> list[str]:
-    """Mask path of each item, relative to the output root (POSIX)."""
-    stems = [str(PurePosixPath(item.image.path).with_suffix(".png")) for item in items]
+    """Mask path of each item, relative to the output root (POSIX), always inside it: absolute
+    image paths lose their root and ``..`` parts are dropped."""
+    images = [_inside(item.image.path) for item in items]
+    stems = [str(PurePosixPath(path).with_suffix(".png")) for path in images]
     taken = Counter(stems)
-    return [stem if taken[stem] == 1 else item.image.path + ".png" for stem, item in zip(stems, items)]
+    paths = [stem if taken[stem] == 1 else path + ".png" for stem, path in zip(stems, images)]
+    taken = Counter(paths)  # still shared: the same image path in several items
+    return [path if taken[path] == 1 else f"{path[:-4]}.{k}.png" for k, path in enumerate(paths)]
+
+
+def _inside(path: str) -> str:
+    parts = [part for part in PurePosixPath(path.replace("\\", "/")).parts
+             if part not in ("/", ".", "..") and not part.endswith(":")]
+    return "/".join(parts) or "image"
 
 
 def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:
@@ -86,12 +96,17 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
         if isinstance(result, str):  # the item could not be rendered and was skipped
             context.report.add(Code.ITEM_SKIPPED, result, item=item.id)
             continue
+        for code, message, annotation_id in result.notes:
+            context.report.add(code, message, item=item.id, annotation=annotation_id)
+        _record_crowd(item, options["crowd"], mode, context)
         entry: dict[str, Any] = {"mask": mask, "image": item.image.path, "id": item.id,
                                  "width": item.image.width, "height": item.image.height}
         if item.subset is not None:
             entry["subset"] = item.subset
         if mode == "instance":
-            entry["instances"] = result
+            entry["instances"] = result.instances
+            if result.ignore is not None:
+                entry["ignore"] = result.ignore
         images.append(entry)
     classes = [_class_entry(dataset, name, index, palette) for name, index in class_index.items()]
     sidecar = {"annoconv": f"{mode}-png", "version": SIDECAR_VERSION, "mode": mode, "background": background,
@@ -99,16 +114,30 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
     dump_json(sidecar, root / SIDECAR, indent=True)
 
 
+def _record_crowd(item: Item, crowd: str, mode: str, context: Context) -> None:
+    """Crowd regions not written as their class or instance (the capabilities assume the default)."""
+    if crowd in ("class", "instance") or (crowd == "ignore" and mode == "semantic"):
+        return  # the default of each mode: covered by the capability check
+    for annotation in item.annotations:
+        if annotation.iscrowd and drawable(annotation, context.options["line_width"]):
+            if crowd == "skip":
+                context.report.add(Code.SKIPPED_CONTENT, "crowd region left out (crowd=skip)", item=item.id,
+                                   annotation=annotation.id)
+            else:
+                context.report.add(Code.FIELD_DROPPED, "crowd region painted with the ignore value (crowd=ignore): "
+                                   "its label and id are not kept", item=item.id, annotation=annotation.id)
+
+
 def _check_semantic_indices(class_index: dict[str, int], background: int, ignore: int | None) -> None:
+    top = max(class_index.values(), default=0)
+    if top > 255:
+        raise SchemaError(f"{len(class_index)} drawable labels do not fit an 8-bit palette PNG (indices up to "
+                          f"{top}; at most 255, with the background and ignore values reserved)")
     reserved = {background} | ({ignore} if ignore is not None else set())
     clash = [name for name, index in class_index.items() if index in reserved]
     if clash:
         raise OptionError(f"class {clash[0]!r} would get index {class_index[clash[0]]}, which is the background or "
                           "ignore value; choose --start-index 1, or another --background/--ignore-value")
-    top = max(class_index.values(), default=0)
-    if top > 255:
-        raise SchemaError(f"{len(class_index)} drawable labels do not fit an 8-bit palette PNG (indices up to "
-                          f"{top}; at most 255, with the background and ignore values reserved)")
 
 
 def _palette(dataset: Dataset, name: str, class_index: dict[str, int]) -> np.ndarray:
@@ -120,7 +149,9 @@ def _palette(dataset: Dataset, name: str, class_index: dict[str, int]) -> np.nda
 
 def _class_entry(dataset: Dataset, name: str, index: int, palette: np.ndarray) -> dict[str, Any]:
     label = dataset.labels.get(name)
-    entry: dict[str, Any] = {"index": index, "name": name, "color": palette[index].tolist()}
+    entry: dict[str, Any] = {"index": index, "name": name}
+    if index < len(palette):  # instance maps list their classes too, possibly more than 256
+        entry["color"] = palette[index].tolist()
     if label is not None:
         for key in ("id", "parent"):
             if getattr(label, key) is not None:

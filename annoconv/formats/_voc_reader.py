@@ -32,6 +32,11 @@ object has) and lists disagreeing with each other are reported as ``skipped-cont
 objects win; then the entry that differs from them). Other ImageSets task lists are not read
 (reported when they list something ``Main`` does not).
 
+Segmentation (``SegmentationClass/``, ``SegmentationObject/``): see :mod:`._voc_segmentation` —
+object masks join their XML objects (shared ``group``), ids with PNGs but no XML are items too,
+``ImageSets/Segmentation`` gives the subsets of the items ``Main`` does not list, and a first
+labelmap entry ``background`` is class index 0, not a label.
+
 Errors: a malformed file is a ParseError (file, line, column); a bad element a SchemaError (file,
 element path and line, item). With ``on_error="skip"`` a bad file is skipped (``item-skipped``) and
 a bad object (``annotation-skipped``); the rest is read.
@@ -52,6 +57,7 @@ from ..report import Code, Severity
 from . import _voc_layout as layout_
 from . import _voc_xml as xml
 from ._base import Context
+from ._voc_segmentation import Objects, SegmentationReader
 
 _FLAGS = ("truncated", "difficult", "occluded")
 _DEFAULTS = {"pose": "Unspecified", "truncated": False, "difficult": False}  # written always, read as absent
@@ -67,10 +73,16 @@ class VocReader:
         self.layout = layout_.find_layout(path)
         self.labels = LabelSet()
         self.labelmap = False  # whether labelmap.txt declared the labels
+        self.labelmap_entries: list[layout_.LabelmapEntry] = []
+        self.background: str | None = None  # the labelmap entry that is class index 0, not a label
+        self.segmentation: SegmentationReader | None = None
+        self.objects: dict[str, Objects] = {}  # item id -> per XML <object>: its boxes (None: skipped)
 
     # --- steps -------------------------------------------------------------------------------------
     def read(self) -> Dataset:
         self._read_labelmap()
+        if self.layout.segmentation_class is not None or self.layout.segmentation_object is not None:
+            self.segmentation = SegmentationReader(self.layout, self.context, self.labelmap_entries, self._label)
         items: dict[str, Item] = {}
         for path in self.layout.files:
             item_id = self.layout.item_id(path)
@@ -83,6 +95,8 @@ class VocReader:
             self.context.step()
         if self.layout.voc_root:
             self._read_image_sets(items)
+        if self.segmentation is not None:
+            self.segmentation.read(items, self.objects)
         dataset = Dataset(self.labels, [items[key] for key in sorted(items)])
         self.report.stats["items_read"] = self.report.stats.get("items_read", 0) + len(dataset.items)
         self.report.stats["annotations_read"] = (self.report.stats.get("annotations_read", 0)
@@ -106,7 +120,10 @@ class VocReader:
         path = self.layout.root / "labelmap.txt"
         if not path.is_file():
             return
-        entries = layout_.read_labelmap(path)
+        entries = self.labelmap_entries = layout_.read_labelmap(path)
+        if entries and entries[0].name.lower() in layout_.BACKGROUND_NAMES and (
+                self.layout.segmentation_class is not None or self.layout.segmentation_object is not None):
+            self.background, entries = entries[0].name, entries[1:]  # class index 0 of the maps, not a label
         for entry in entries:
             extras: dict[str, Any] = {}
             if entry.parts:
@@ -146,12 +163,16 @@ class VocReader:
         item = Item(item_id, ImageRef(image_path, width, height), [], attributes=attributes, extras=extras)
         if width is None or height is None:
             self._fill_size(item, path.parent, reldir)
+        heads: Objects = []
+        self.objects[item_id] = heads
         for index, element in enumerate(objects, 1):
             try:
                 boxes = _object(element, index)
             except SchemaError as exc:
                 self._skipped(exc.located(file=path, item=item_id), Code.ANNOTATION_SKIPPED, item_id, index)
+                heads.append(None)
                 continue
+            heads.append(boxes)
             for box in boxes:
                 self._label(box.label)  # type: ignore[arg-type]
             item.annotations.extend(boxes)
@@ -192,6 +213,9 @@ class VocReader:
         stem = posixpath.splitext(posixpath.basename(item.image.path))[0]
         found = next((p for p in candidates if p.is_file()), None) or find_image(self.layout.images / reldir, stem) \
             or find_image(xml_dir, stem)
+        png = self.segmentation.png(item.id) if self.segmentation is not None else None
+        if found is None and png is not None:  # a segmentation map has the image's size
+            found = png
         if found is None:
             self.report.add(Code.IMAGE_SIZE_MISSING, "image size missing (or 0) in the XML and the image was not "
                             "found: size unknown", item=item.id, image=item.image.path)
@@ -228,13 +252,28 @@ class VocReader:
                     splits = membership.setdefault(item_id, [])
                     if class_list.split not in splits:
                         splits.append(class_list.split)
+        if self.segmentation is not None:
+            self._segmentation_lists(membership)
         for item_id, splits in membership.items():
             item = items.get(item_id)
             if item is None:
                 item = items[item_id] = self._listed_item(item_id)
             item.subset = self._subset(item_id, splits)
-        self._class_lists(sets.class_lists, items)
+        self._class_lists([c for c in sets.class_lists if c.label != self.background], items)
         self._other_task_lists(membership)
+
+    def _segmentation_lists(self, membership: dict[str, list[str]]) -> None:
+        """ImageSets/Segmentation: the splits of the items ImageSets/Main does not list; a split that
+        differs from Main's is reported (Main wins)."""
+        main = {item_id: set(splits) for item_id, splits in membership.items()}
+        lists = layout_.task_list_ids(self.layout.main.parent / "Segmentation")
+        for split in sorted(lists):
+            for item_id in sorted(lists[split]):
+                if item_id not in main:
+                    membership.setdefault(item_id, []).append(split)
+                elif split not in main[item_id] and not (split == "trainval" and main[item_id] & {"train", "val"}):
+                    self.report.add(Code.SKIPPED_CONTENT, "ImageSets/Segmentation puts an item in another split than "
+                                    "ImageSets/Main: Main's is kept", item=item_id, split=split)
 
     def _listed_item(self, item_id: str) -> Item:
         """An id ImageSets lists without an annotation file: an item without annotations."""
@@ -304,7 +343,8 @@ class VocReader:
         folder = self.layout.main.parent
         if not folder.is_dir():
             return
-        for task in sorted(path for path in folder.iterdir() if path.is_dir() and path.name != "Main"):
+        read = {"Main", "Segmentation"} if self.segmentation is not None else {"Main"}
+        for task in sorted(path for path in folder.iterdir() if path.is_dir() and path.name not in read):
             for split, ids in layout_.task_list_ids(task).items():
                 missing = sorted(i for i in ids if split not in membership.get(i, ()))
                 if missing:

@@ -1,9 +1,10 @@
-"""IR -> Pascal VOC detection (a directory).
+"""IR -> Pascal VOC (a directory).
 
 Writes ``Annotations/<id>.xml`` per item, ``ImageSets/Main/<split>.txt`` and
 ``<label>_<split>.txt`` per subset (items without a subset in ``default``; ``trainval`` = ``train`` +
 ``val`` when both exist and no ``trainval`` subset does), and ``labelmap.txt`` (every label, in
-order, with its colour, parts and actions). Images are not copied. Coordinates: see :mod:`._voc_xml`
+order, with its colour, parts and actions; ``background`` first when segmentation PNGs are written),
+and the segmentation PNGs and lists of :mod:`._voc_segmentation`. Images are not copied. Coordinates: see :mod:`._voc_xml`
 (``xmin = x1 + 1``, ...); rounded to whole pixels (halves up) unless ``keep_floats``.
 
 Item id: the item's id; when the id is the image path (COCO, labelme), without the image
@@ -18,11 +19,17 @@ Per annotation:
   ``attributes/attribute(name, value)`` (non-text values as text: ``attribute-dropped``).
   A rotated Box -> its enclosing axis-aligned box (``geometry-converted``).
 - Boxes after the first of their ``group`` with another label -> that object's ``part``\\ s.
-- Polygon, Mask -> the enclosing box (``geometry-converted``; rounding is part of that entry);
-  Polyline, Point, Keypoints, Caption -> dropped (``unsupported-kind``).
+- Polygon, Mask -> an object whose bndbox is the enclosing box, and whose pixels go into the
+  segmentation PNGs (option ``segmentation``: ``auto`` when any item has a Polygon or Mask, or
+  ``never``: bndbox only, reported). A Polygon or Mask sharing a ``group`` and label with a Box is
+  that Box's object (the Box gives the bndbox; several such shapes are painted as one, info entry);
+  with another label than its group's first object it is a ``part`` (a box only, reported).
+  Polygons are ``geometry-converted`` (rounding is part of that entry); Polyline, Point,
+  Keypoints, Caption -> dropped (``unsupported-kind``).
 - Tag -> a ``1`` in ``<label>_<split>.txt`` (``0`` with ``difficult: True``); a Tag the item's
   objects already imply reads back as no Tag (info entry).
-- score and crowd flag -> dropped (``score-dropped``, ``field-dropped``).
+- score -> dropped (``score-dropped``); crowd flag -> void (255) in the segmentation PNGs, dropped
+  for boxes (``field-dropped``).
 - a non-integral coordinate rounded -> ``precision-reduced``.
 - ``voc:`` extras (kept by the reader) are written back as elements; item attributes as an
   ``attributes`` element of ``annotation`` (the reader reads it back).
@@ -34,6 +41,8 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import WriteError
 from ..image_header import IMAGE_EXTENSIONS
 from ..ir import Box, Dataset, Item, Mask, Polygon, Tag
@@ -41,6 +50,7 @@ from ..report import Code, Severity
 from . import _voc_layout as layout_
 from . import _voc_xml as xml
 from ._base import Context
+from ._voc_segmentation import SegmentationWriter, record_unpainted
 
 _FLAGS = ("truncated", "occluded", "difficult")
 _DEFAULTS = {"pose": "Unspecified", "truncated": "0", "difficult": "0"}
@@ -81,13 +91,15 @@ def _attribute_text(value: Any) -> tuple[str, bool]:
 
 
 class _Object:
-    """An object to write: its annotation, IR box corners, whether it was converted, its parts."""
+    """An object to write: the annotation its XML comes from, IR box corners, whether they were
+    converted, its parts, and the Polygons/Masks painted as it in the segmentation PNGs."""
 
-    __slots__ = ("annotation", "xyxy", "converted", "parts")
+    __slots__ = ("annotation", "xyxy", "converted", "parts", "shapes")
 
     def __init__(self, annotation: Any, xyxy: Any, converted: bool) -> None:
         self.annotation, self.xyxy, self.converted = annotation, xyxy, converted
         self.parts: list[_Object] = []
+        self.shapes: list[Any] = []
 
 
 class VocWriter:
@@ -98,6 +110,11 @@ class VocWriter:
         self.report = context.report
         self.keep_floats = bool(context.options.get("keep_floats"))
         self.written = 0  # object and part elements
+        self.segmentation: SegmentationWriter | None = None
+        if context.options.get("segmentation", "auto") == "auto" and any(
+                type(a) is Polygon or type(a) is Mask for _, a in dataset.annotations()):
+            names = [label.name for label in dataset.labels if layout_.labelmap_writable(label.name)]
+            self.segmentation = SegmentationWriter(dataset, path, context, layout_.class_indices(names))
 
     def write(self) -> None:
         annotations = self.path / "Annotations"
@@ -105,20 +122,26 @@ class VocWriter:
         annotations.mkdir(parents=True, exist_ok=True)
         main.mkdir(parents=True, exist_ok=True)
         splits: dict[str, list[str]] = {}
+        segmented: dict[str, list[str]] = {}  # split -> ids with segmentation PNGs
         class_values: dict[str, dict[str, int]] = {}  # id -> label -> 1 / 0 (absent: -1)
         for item, voc_id in zip(self.dataset.items, self._ids()):
             try:
-                root, values = self._item(item, voc_id)
+                root, values, painted = self._item(item, voc_id)
             except ValueError as exc:  # lxml: a name or value with characters XML cannot hold
                 raise WriteError(f"cannot write as VOC XML: {exc}", file=self.context.source,
                                  item=item.describe()) from None
             target = annotations / f"{voc_id}.xml"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(xml.to_bytes(root))
-            splits.setdefault(self._split(item), []).append(voc_id)
+            split = self._split(item)
+            splits.setdefault(split, []).append(voc_id)
+            if painted:
+                segmented.setdefault(split, []).append(voc_id)
             if values:
                 class_values[voc_id] = values
             self.context.step()
+        if self.segmentation is not None:
+            self.segmentation.finish(segmented)
         if "train" in splits and "val" in splits and "trainval" not in splits:
             splits["trainval"] = splits["train"] + splits["val"]  # VOC's devkit trains on trainval
         self._write_lists(main, splits, class_values)
@@ -183,8 +206,18 @@ class VocWriter:
 
     def _write_labelmap(self) -> None:
         lines = ["# label:color_rgb:parts:actions"]
+        names = self.dataset.labels.names()
+        if self.segmentation is not None and self.segmentation.written:
+            # Class index 0 is the background: named first, as datumaro and CVAT expect.
+            if not names or names[0].lower() not in layout_.BACKGROUND_NAMES:
+                if not any(name.lower() in layout_.BACKGROUND_NAMES for name in names):
+                    lines.append(layout_.labelmap_line("background", (0, 0, 0), [], []))
+            else:
+                self.report.add(Code.FIELD_DROPPED, "first label is the background (class index 0) of the "
+                                "segmentation PNGs: it reads back as no label", severity=Severity.INFO,
+                                label=names[0])
         for label in self.dataset.labels:
-            if ":" in label.name or any(ord(c) < 32 for c in label.name):
+            if not layout_.labelmap_writable(label.name):
                 self.report.add(Code.FIELD_DROPPED, "label not written to labelmap.txt (its name contains ':' or "
                                 "a control character): its order and colour are lost", label=label.name)
                 continue
@@ -196,10 +229,15 @@ class VocWriter:
         layout_.write_lines(self.path / "labelmap.txt", lines)
 
     # --- one item ----------------------------------------------------------------------------------
-    def _item(self, item: Item, voc_id: str) -> tuple[Any, dict[str, int]]:
-        """The ``<annotation>`` element of ``item`` and its per-class list values."""
+    def _item(self, item: Item, voc_id: str) -> tuple[Any, dict[str, int], bool]:
+        """The ``<annotation>`` element of ``item``, its per-class list values, and whether its
+        segmentation PNGs are written."""
+        objects, tags = self._collect(item)
+        painted = self.segmentation is not None and self.segmentation.add(item, voc_id, objects)
         root = xml.new_root()
         extras = {key[4:]: value for key, value in item.extras.items() if key.startswith("voc:")}
+        if painted:
+            extras["segmented"] = "1"
         self._extras(root, item, extras, _ITEM_LEADING)
         xml.leaf(root, "filename", self._filename(item, voc_id))
         self._extras(root, item, extras, _ITEM_AFTER_FILENAME)
@@ -208,7 +246,6 @@ class VocWriter:
         self._extras(root, item, extras, ("segmented",))
         if item.attributes:
             self._attributes(root, item.attributes, item, None)
-        objects, tags = self._collect(item)
         values: dict[str, int] = {}
         for entry in objects:
             self._object(root, entry, item, part=False)
@@ -216,7 +253,7 @@ class VocWriter:
             values[entry.annotation.label] = max(values.get(entry.annotation.label, -1), 0 if difficult else 1)
         for tag in tags:
             self._tag(tag, item, values)
-        return root, values
+        return root, values, painted
 
     def _filename(self, item: Item, voc_id: str) -> str:
         path = item.image.path
@@ -255,9 +292,12 @@ class VocWriter:
         parent.extend(list(staging))
 
     def _collect(self, item: Item) -> tuple[list[_Object], list[Tag]]:
-        """Objects (with their parts) and Tags of ``item``; every other kind recorded as dropped."""
+        """Objects (with their parts and the shapes painted as them) and Tags of ``item``; every
+        other kind recorded as dropped."""
         objects: list[_Object] = []
-        heads: dict[Any, _Object] = {}
+        heads: dict[Any, _Object] = {}  # group -> its first object (later other-label boxes are its parts)
+        same: dict[Any, _Object] = {}  # (group, label) -> its object, which later shapes join
+        segmenting = self.segmentation is not None
         tags: list[Tag] = []
         for annotation in item.annotations:
             if annotation.score is not None:
@@ -282,19 +322,51 @@ class VocWriter:
             else:  # Polyline, Point, Keypoints, Caption
                 self.context.record_loss(annotation.kind, item=item, annotation=annotation)
                 continue
+            shape, group = kind is not Box, annotation.group
+            target = same.get((group, annotation.label)) if segmenting and group is not None else None
+            if target is not None and _join(target, annotation, shape):
+                continue
             entry = _Object(annotation, annotation.bounds(), converted)
-            head = heads.get(annotation.group) if annotation.group is not None else None
+            head = heads.get(group) if group is not None else None
             if head is not None and head.annotation.label != annotation.label:
                 head.parts.append(entry)
+                if shape:
+                    record_unpainted(self.context, item, annotation, "a part of another object (VOC parts have "
+                                     "no segmentation)" if segmenting else "segmentation=never")
                 continue
+            if shape:
+                if segmenting:
+                    entry.shapes.append(annotation)
+                else:
+                    record_unpainted(self.context, item, annotation, "segmentation=never")
             if head is not None:
                 self.report.add(Code.FIELD_DROPPED, "group of same-label annotations written as separate objects "
                                 "(VOC groups only an object and its parts)", item=item.id, annotation=annotation.id,
-                                group=annotation.group)
+                                group=group)
             objects.append(entry)
-            if annotation.group is not None and head is None:
-                heads[annotation.group] = entry
+            if group is not None:
+                heads.setdefault(group, entry)
+                if segmenting:
+                    same.setdefault((group, annotation.label), entry)
+        if segmenting:
+            self._joined(item, objects)
         return objects, tags
+
+    def _joined(self, item: Item, objects: list[_Object]) -> None:
+        """Report what joining shapes into one object loses: their separation, their attributes."""
+        for entry in objects:
+            if len(entry.shapes) > 1:
+                # Like a multi-part polygon (a group ties the parts of one object): nothing is lost.
+                self.report.add(Code.GEOMETRY_CONVERTED, "several Polygons/Masks of one object (same group and "
+                                "label) painted as one: they read back as one mask", severity=Severity.INFO,
+                                item=item.id, annotation=entry.annotation.id, shapes=len(entry.shapes))
+            if type(entry.annotation) is Box:
+                lost = [shape.id for shape in entry.shapes
+                        if shape.attributes and shape.attributes != entry.annotation.attributes]
+                if lost:
+                    self.report.add(Code.ATTRIBUTE_DROPPED, "attributes of a Polygon/Mask painted as its group's "
+                                    "box object dropped (the box's are written)", item=item.id,
+                                    annotation=entry.annotation.id, shapes=lost)
 
     def _object(self, parent: Any, entry: _Object, item: Item, part: bool) -> None:
         annotation = entry.annotation
@@ -389,6 +461,22 @@ class VocWriter:
                             annotation=tag.id, label=label)
             return
         values[label] = value
+
+
+def _join(target: _Object, annotation: Any, shape: bool) -> bool:
+    """Make ``annotation`` part of the object ``target`` of its group and label: a shape is painted
+    as it; a Box becomes its XML source and bndbox unless it has a Box already (then: False)."""
+    if shape:
+        target.shapes.append(annotation)
+        if type(target.annotation) is not Box:  # shapes only: the bndbox encloses them all
+            bounds = annotation.bounds()
+            target.xyxy = np.concatenate([np.minimum(target.xyxy[:2], bounds[:2]),
+                                          np.maximum(target.xyxy[2:], bounds[2:])])
+        return True
+    if type(target.annotation) is Box:
+        return False
+    target.annotation, target.xyxy, target.converted = annotation, annotation.bounds(), annotation.rotated
+    return True
 
 
 def write_voc(dataset: Dataset, path: Path, context: Context) -> None:

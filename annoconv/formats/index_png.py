@@ -5,6 +5,14 @@ greyscale, never saturated) and a ``labels.json`` sidecar (index -> label name a
 mask its image and, for instance maps, each instance's label, annotation id and crowd flag).
 Shapes are burned under the pixel-centre rule of :mod:`annoconv.raster.rasterize`; reading
 turns every class or instance region back into a Mask (or an exact pixel-edge Polygon).
+
+Crowd regions: semantic maps paint them with the ignore value (255) by default, instance maps
+number them as instances (their flag is kept in the sidecar); with ``crowd=ignore`` an instance
+map paints them with the image's ignore value (recorded per image in the sidecar), with
+``crowd=skip`` they are left out. Void (ignore) pixels are never read back as annotations.
+Besides what the capabilities predict, the writer reports shapes clipped at the image border or
+outside it, shapes covering no pixel centre, instances hidden under later ones, and crowd
+regions not written as themselves.
 """
 
 from __future__ import annotations

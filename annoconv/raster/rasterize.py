@@ -14,16 +14,22 @@ in the item; a later one overwrites an earlier one. Nothing is combined by bitwi
 Polylines, points and keypoints have no area: they are skipped (and reported) unless a
 ``line_width`` is given, in which case they are drawn with OpenCV as lines of that width and
 dots of that diameter (an approximation, not the centre rule).
+
+Painting can lose more than the conversion to pixels itself: :func:`paint_notes` lists shapes
+clipped at the image border, outside it, too small to cover a pixel centre, and instances hidden
+under later shapes, as Report entries (``coordinate-clipped``, ``precision-reduced``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import cv2
 import numpy as np
+import shapely
 
 from ..errors import SchemaError
 from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline
@@ -59,6 +65,9 @@ class Plan:
     background: int
     dtype: type
     line_width: float | None = None
+    instances: bool = False  # values number instances (each used once) rather than classes
+    ignore: int | None = None  # the value crowd regions are painted with, when they are
+    empty: list[int] = field(default_factory=list)  # filled by burn(): steps that painted no pixel
 
     @property
     def size(self) -> tuple[int, int]:
@@ -66,34 +75,53 @@ class Plan:
 
 
 def rasterize(item: Item, labels: LabelSet | Mapping[str, int] | None = None, mode: Mode = "semantic", *,
-              background: int = 0, crowd: CrowdPolicy = "ignore", ignore_value: int = 255,
+              background: int = 0, crowd: CrowdPolicy | None = None, ignore_value: int | None = None,
               line_width: float | None = None, dtype: type | None = None,
               report: Report | None = None) -> np.ndarray:
     """(height, width) index map of ``item`` under the pixel-centre rule.
 
     ``mode="semantic"``: each pixel holds the class index of the topmost shape covering it.
-    ``labels`` is a LabelSet (indices 1, 2, ... in its order) or an explicit name -> index mapping;
-    crowd regions get ``ignore_value`` (``crowd="ignore"``, the default), their class
-    (``"class"``), or are left out (``"skip"``). ``mode="instance"``: the k-th drawn annotation
-    (in item order) holds k (1-based); crowd regions are instances too with ``crowd="class"``,
-    else painted ``ignore_value`` or left out. The dtype is uint8 when every value fits, else
-    uint16. The image size comes from ``item.image``; a missing one is a SchemaError.
+    ``labels`` is a LabelSet (indices 1, 2, ... in its order) or an explicit name -> index mapping
+    (default: the item's drawable labels in order of appearance, from 1). Crowd regions get
+    ``ignore_value`` (default 255) with ``crowd="ignore"`` (the default), their class with
+    ``"class"``, or are left out with ``"skip"``.
+
+    ``mode="instance"``: the k-th drawable annotation (in item order) holds ``background + k``.
+    Crowd regions are instances too by default (``crowd="class"``); with ``"ignore"`` they are
+    painted ``ignore_value`` (default: the dtype's largest value) and not numbered, with
+    ``"skip"`` left out.
+
+    The dtype is uint8 when every value fits, else uint16 (never saturated). Polylines, points
+    and keypoints are drawn only with a ``line_width``, else skipped and reported as
+    ``unsupported-kind`` in ``report``; so are shapes clipped at the image border or lying outside
+    it (``coordinate-clipped``), covering no pixel centre or, in instance maps, hidden under later
+    shapes (``precision-reduced``). The image size comes from ``item.image``; a missing one, or an
+    RLE mask of another size, is a SchemaError naming the item.
     """
+    if crowd not in (None, "ignore", "class", "skip"):
+        raise ValueError(f"crowd must be 'ignore', 'class' or 'skip', got {crowd!r}")
     if mode == "semantic":
         index = (labels if isinstance(labels, Mapping)
-                 else class_indices(labels if labels is not None else _labels_in(item)))
-        plan = plan_semantic(item, index, background=background, crowd=crowd, ignore_value=ignore_value,
+                 else class_indices(labels if labels is not None else _labels_in(item, line_width)))
+        plan = plan_semantic(item, index, background=background, crowd=crowd or "ignore",
+                             ignore_value=255 if ignore_value is None else ignore_value,
                              line_width=line_width, dtype=dtype, report=report)
     elif mode == "instance":
-        plan = plan_instances(item, background=background, crowd="instance" if crowd == "class" else crowd,
+        policy = crowd or "class"
+        plan = plan_instances(item, background=background, crowd="instance" if policy == "class" else policy,
                               ignore_value=ignore_value, line_width=line_width, dtype=dtype, report=report)
     else:
         raise ValueError(f"mode must be 'semantic' or 'instance', got {mode!r}")
-    return burn([plan])[0]
+    array = burn([plan])[0]
+    if report is not None:
+        for code, message, annotation_id in paint_notes(plan, array):
+            report.add(code, message, item=item.id, annotation=annotation_id)
+    return array
 
 
-def _labels_in(item: Item) -> list[str]:
-    return list(dict.fromkeys(a.label for a in item.annotations if a.label is not None and drawable(a)))
+def _labels_in(item: Item, line_width: float | None) -> list[str]:
+    return list(dict.fromkeys(a.label for a in item.annotations
+                              if a.label is not None and drawable(a, line_width)))
 
 
 def item_size(item: Item) -> tuple[int, int]:
@@ -110,10 +138,12 @@ def plan_semantic(item: Item, class_index: Mapping[str, int], *, background: int
     """Semantic plan; see :func:`rasterize`. Labels missing from ``class_index`` are reported
     (``label-unknown``) and not painted."""
     steps: list[tuple[Annotation, int]] = []
+    ignored = False
     for annotation in _paintable(item, line_width, report):
         if annotation.iscrowd and crowd != "class":
             if crowd == "ignore":
                 steps.append((annotation, ignore_value))
+                ignored = True
             continue
         value = class_index.get(annotation.label) if annotation.label is not None else None
         if value is None:
@@ -122,8 +152,14 @@ def plan_semantic(item: Item, class_index: Mapping[str, int], *, background: int
                            item=item.id, annotation=annotation.id)
             continue
         steps.append((annotation, value))
-    top = max([value for _, value in steps] + [background])
-    return Plan(item, _paint_order(steps), background, dtype or _dtype_for(top), line_width)
+    values = [value for _, value in steps] + [background]
+    chosen = dtype or _dtype_for(max(values))
+    if min(values) < 0 or max(values) > np.iinfo(chosen).max:
+        # Painting would wrap around or saturate: refuse rather than write wrong classes.
+        raise SchemaError(f"class, background and ignore values must lie in 0..{np.iinfo(chosen).max} "
+                          f"({np.dtype(chosen).name}), got {min(values)}..{max(values)}", item=item.describe())
+    return Plan(item, _paint_order(steps), background, chosen, line_width,
+                ignore=ignore_value if ignored else None)
 
 
 def plan_instances(item: Item, *, background: int = 0, crowd: str = "instance", ignore_value: int | None = None,
@@ -143,17 +179,21 @@ def plan_instances(item: Item, *, background: int = 0, crowd: str = "instance", 
                 crowd_regions.append(annotation)
             continue
         steps.append((annotation, background + len(steps) + 1))
-    top = background + len(steps) + (1 if crowd_regions else 0)
+    top = background + len(steps)
+    if crowd_regions:  # the ignore value must fit too: the next index, or the one asked for
+        top = max(top + 1, ignore_value if ignore_value is not None else 0)
     chosen = dtype or _dtype_for(top)
     if top > np.iinfo(chosen).max:
         raise SchemaError(f"{len(steps)} instances do not fit in {np.dtype(chosen).name}", item=item.describe())
+    ignore = None
     if crowd_regions:
         ignore = ignore_value if ignore_value is not None else int(np.iinfo(chosen).max)
         if background < ignore <= background + len(steps):
             raise SchemaError(f"ignore value {ignore} collides with an instance index", item=item.describe())
         position = {id(a): i for i, a in enumerate(item.annotations)}
         steps = sorted(steps + [(a, ignore) for a in crowd_regions], key=lambda step: position[id(step[0])])
-    return Plan(item, _paint_order(steps), background, chosen, line_width)
+    return Plan(item, _paint_order(steps), background, chosen, line_width, instances=True,
+                ignore=ignore if crowd_regions else None)
 
 
 def _paint_order(steps: list[tuple[Annotation, int]]) -> list[tuple[Annotation, int]]:
@@ -209,58 +249,134 @@ def burn(plans: Sequence[Plan]) -> list[np.ndarray]:
     return [_paint(plan, ranges, vertices, offsets, bounds) for plan, ranges in zip(plans, shape_ranges)]
 
 
+# What painting loses beyond the conversion to pixels itself: (code, message) aggregation keys.
+OUTSIDE = (Code.COORDINATE_CLIPPED, "shape lies outside the image: nothing painted")
+CLIPPED = (Code.COORDINATE_CLIPPED, "shape extends beyond the image: clipped at its border")
+NO_PIXEL = (Code.PRECISION_REDUCED, "shape covers no pixel centre: nothing painted")
+HIDDEN = (Code.PRECISION_REDUCED, "instance entirely hidden under later shapes: not in the map")
+Note = tuple[Code, str, "str | int | None"]  # (code, message, annotation id)
+
+
+def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
+    """What was lost per annotation of a burnt plan: boxes and polygons clipped at the image
+    border or lying outside it; shapes that painted no pixel (too small to cover a pixel centre,
+    or lines and points drawn off the image); in instance maps, instances hidden under later
+    shapes. Lines and points are not checked for clipping: they are approximations anyway (and
+    reported as such by the formats)."""
+    height, width = array.shape
+    empty = set(plan.empty)
+    unique = Counter(value for _, value in plan.steps) if plan.instances else Counter()
+    notes: list[Note] = []
+    for step, (annotation, value) in enumerate(plan.steps):
+        if isinstance(annotation, (Box, Polygon)):
+            x1, y1, x2, y2 = _extent(annotation)
+            if step in empty:
+                outside = x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height
+                notes.append((*(OUTSIDE if outside else NO_PIXEL), annotation.id))
+                continue
+            if x1 < 0 or y1 < 0 or x2 > width or y2 > height:
+                notes.append((*CLIPPED, annotation.id))
+        elif step in empty:
+            notes.append((*NO_PIXEL, annotation.id))
+            continue
+        if unique[value] == 1 and step not in empty and not _shows(array, annotation, value, plan.line_width):
+            notes.append((*HIDDEN, annotation.id))
+    return notes
+
+
+def _extent(annotation: Box | Polygon) -> tuple[float, float, float, float]:
+    if isinstance(annotation, Box):
+        x1, y1, x2, y2 = annotation.bounds()
+        return float(x1), float(y1), float(x2), float(y2)
+    points = np.concatenate([ring for region in annotation.regions for ring in region])  # holes too (even-odd)
+    (x1, y1), (x2, y2) = points.min(axis=0), points.max(axis=0)
+    return float(x1), float(y1), float(x2), float(y2)
+
+
+def _shows(array: np.ndarray, annotation: Annotation, value: int, line_width: float | None) -> bool:
+    """Whether ``value`` appears in the annotation's bounding window (cheaper than a full histogram)."""
+    bounds = _extent(annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
+    if bounds is None:
+        return bool((array == value).any())
+    margin = (line_width or 0.0) + 1.0
+    height, width = array.shape
+    c1, r1 = (int(min(max(np.floor(v - margin), 0), limit)) for v, limit in zip(bounds[:2], (width, height)))
+    c2, r2 = (int(min(max(np.ceil(v + margin), 0), limit)) for v, limit in zip(bounds[2:], (width, height)))
+    return bool((array[r1:r2, c1:c2] == value).any())
+
+
 def _paint(plan: Plan, ranges: dict[int, range], vertices: np.ndarray, offsets: list[int],
            bounds: list[int]) -> np.ndarray:
-    array = np.full(plan.size, plan.background, dtype=plan.dtype)
+    array: np.ndarray = np.full(plan.size, plan.background, dtype=plan.dtype)
+    plan.empty = []
     for step, (annotation, value) in enumerate(plan.steps):
         kind = type(annotation)
         if kind is Box and not annotation.rotated:  # type: ignore[attr-defined]
-            _paint_box(array, annotation.xyxy, value)  # type: ignore[attr-defined]
+            painted = _paint_box(array, annotation.xyxy, value)  # type: ignore[attr-defined]
         elif kind is Mask:
-            _paint_mask(array, annotation, value, plan.item)  # type: ignore[arg-type]
+            painted = _paint_mask(array, annotation, value, plan.item)  # type: ignore[arg-type]
         elif kind in LINE_KINDS:
-            _paint_line(array, annotation, value, plan.line_width or 1.0)
+            painted = _paint_line(array, annotation, value, plan.line_width or 1.0)
         else:
+            painted = False
             for shape in ranges.get(step, ()):
                 first, last = bounds[shape], bounds[shape + 1]
                 if last > first:
+                    painted = True
                     cv2.fillPoly(array, [vertices[offsets[k]:offsets[k + 1]] for k in range(first, last)],
                                  int(value), cv2.LINE_8)
+        if not painted:
+            plan.empty.append(step)
     return array
 
 
-def _paint_box(array: np.ndarray, xyxy: np.ndarray, value: int) -> None:
+def _paint_box(array: np.ndarray, xyxy: np.ndarray, value: int) -> bool:
     # Columns whose centre c + 0.5 lies in [x1, x2): ceil(x1 - 0.5) .. ceil(x2 - 0.5) - 1.
     height, width = array.shape
     x1, y1, x2, y2 = np.ceil(np.asarray(xyxy) - 0.5)
     c1, c2 = int(min(max(x1, 0), width)), int(min(max(x2, 0), width))
     r1, r2 = int(min(max(y1, 0), height)), int(min(max(y2, 0), height))
     array[r1:r2, c1:c2] = value
+    return r1 < r2 and c1 < c2
 
 
-def _paint_mask(array: np.ndarray, mask: Mask, value: int, item: Item) -> None:
+def _paint_mask(array: np.ndarray, mask: Mask, value: int, item: Item) -> bool:
     if tuple(mask.size) != array.shape:
         raise SchemaError(f"RLE mask size {list(mask.size)} differs from the image size "
                           f"{list(array.shape)} (height, width)", item=item.describe(),
                           location=f"annotation {mask.id!r}" if mask.id is not None else None)
-    np.copyto(array, value, where=mask.decode().view(bool), casting="unsafe")
+    pixels = mask.decode().view(bool)
+    np.copyto(array, value, where=pixels, casting="unsafe")
+    return bool(pixels.any())
 
 
-def _paint_line(array: np.ndarray, annotation: Annotation, value: int, line_width: float) -> None:
+def _paint_line(array: np.ndarray, annotation: Annotation, value: int, line_width: float) -> bool:
+    """Draw a polyline, point or keypoints with OpenCV (an approximation, not the centre rule);
+    whether anything could be drawn. Geometry is first clipped to the image plus a margin, so
+    that OpenCV's fixed-point int32 coordinates cannot overflow."""
+    height, width = array.shape
     scale = 1 << _SUBPIXEL_BITS
     thickness = max(1, int(round(line_width)))
+    margin = line_width + 2.0
     if isinstance(annotation, Polyline):
+        clipped = shapely.clip_by_rect(shapely.LineString(annotation.points), -margin, -margin,
+                                       width + margin, height + margin)
+        parts = [np.asarray(line.coords) for line in getattr(clipped, "geoms", [clipped])
+                 if not line.is_empty and line.geom_type == "LineString"]
         # OpenCV's coordinates are pixel centres: subtract half a pixel from the IR's corners.
-        points = np.round((annotation.points - 0.5) * scale).astype(np.int32)
-        cv2.polylines(array, [points], False, int(value), thickness, cv2.LINE_8, _SUBPIXEL_BITS)
-        return
+        lines = [np.round((part - 0.5) * scale).astype(np.int32) for part in parts]
+        if lines:
+            cv2.polylines(array, lines, False, int(value), thickness, cv2.LINE_8, _SUBPIXEL_BITS)
+        return bool(lines)
     if isinstance(annotation, Point):
         xy = annotation.xy.reshape(1, 2)
     else:
         xy = annotation.xy[annotation.visibility > 0]  # type: ignore[attr-defined]
+    xy = xy[np.all((xy > -margin) & (xy < np.array([width, height]) + margin), axis=1)]
     radius = max(1, int(round(line_width / 2 * scale)))
     for x, y in np.round((xy - 0.5) * scale).astype(np.int64):
         cv2.circle(array, (int(x), int(y)), radius, int(value), -1, cv2.LINE_8, _SUBPIXEL_BITS)
+    return len(xy) > 0
 
 
 def polygon_mask(regions: Sequence[Sequence[np.ndarray]], height: int, width: int) -> np.ndarray:

@@ -19,9 +19,18 @@ import numpy as np
 from ..errors import AnnoconvError
 from ..ir import Item
 from .png import Compression, encode_png
-from .rasterize import Plan, burn, plan_instances, plan_semantic
+from .rasterize import Note, Plan, burn, paint_notes, plan_instances, plan_semantic
 
 CHUNK = 48  # images per vectorized burn (measured: 16-64 are within a few per cent)
+
+@dataclass(frozen=True)
+class Rendered:
+    """What rendering one item gave: its instance table (instance maps) and what was lost."""
+
+    instances: list[dict[str, Any]] | None
+    notes: list[Note]
+    ignore: int | None = None  # the value crowd regions were painted with, if any
+
 
 @dataclass(frozen=True)
 class RenderJob:
@@ -48,8 +57,12 @@ def _plan(item: Item, job: RenderJob) -> Plan:
 
 
 def _instances(plan: Plan) -> list[dict[str, Any]]:
+    """Each instance index's label, annotation id and crowd flag (crowd regions painted with the
+    shared ignore value are not instances and are left out)."""
     table = []
     for annotation, value in sorted(plan.steps, key=lambda step: step[1]):
+        if annotation.iscrowd and value == plan.ignore:
+            continue
         entry: dict[str, Any] = {"index": value, "label": annotation.label, "id": annotation.id}
         if annotation.iscrowd:
             entry["iscrowd"] = True
@@ -58,8 +71,8 @@ def _instances(plan: Plan) -> list[dict[str, Any]]:
 
 
 def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) -> list[Any]:
-    """Rasterize, encode and write the masks of ``items``. Per item: its instance table (instance
-    mode), None (semantic mode), or, under on_error="skip", the reason it was skipped (a str)."""
+    """Rasterize, encode and write the masks of ``items``. Per item: a :class:`Rendered`, or,
+    under on_error="skip", the reason it was skipped (a str)."""
     results: list[Any] = [None] * len(items)
     plans: list[Plan] = []
     where: list[int] = []
@@ -73,15 +86,19 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
             results[k] = str(exc)
     try:
         arrays = burn(plans)
-    except AnnoconvError:
-        if job.on_error == "fail" or len(plans) == 1:
+    except AnnoconvError as exc:
+        if job.on_error == "fail":
             raise
+        if len(plans) == 1:
+            results[where[0]] = str(exc)
+            return results
         # Find the bad item(s) one by one; the others are still written.
         return [result if k not in where else _one(items[k], masks[k], job)
                 for k, result in enumerate(results)]
     for k, plan, array in zip(where, plans, arrays):
         _write(array, job.root / masks[k], job)
-        results[k] = _instances(plan) if job.mode == "instance" else None
+        results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
+                              plan.ignore)
     return results
 
 

@@ -17,6 +17,7 @@ otherwise with rational arithmetic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import NamedTuple
@@ -103,38 +104,55 @@ def _sorted(shape: np.ndarray, row: np.ndarray, column: np.ndarray) -> tuple[np.
 
 
 def _crossing_columns(top: np.ndarray, bottom: np.ndarray, edge: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """ceil(x - 0.5) for the crossing x of each edge (top -> bottom) with its row centre, exactly."""
-    slope = (bottom[:, 0] - top[:, 0]) / (bottom[:, 1] - top[:, 1])
-    # r + 0.5 - y0 is rounded relative to itself, so the error stays relative to |x1 - x0|.
-    shifted = top[edge, 0] + (row + 0.5 - top[edge, 1]) * slope[edge] - 0.5
-    column = np.ceil(shifted)
-    # A handful of float64 roundings: 1e-9 relative is ~10^6 times the worst case.
-    tolerance = 1e-9 * (1.0 + 2.0 * max(np.abs(top[:, 0]).max(), np.abs(bottom[:, 0]).max()))
-    nearest = np.rint(shifted)
-    doubtful = np.flatnonzero(np.abs(shifted - nearest) <= tolerance)
+    """ceil(x - 0.5) for the crossing x of each edge (top -> bottom) with its row centre, exactly.
+
+    Columns far outside any image (beyond +-2^40) may be returned as +-2^40: callers clip them."""
+    # Nearly horizontal edges far outside the image, or coordinates near the float64 limit, can
+    # overflow here; such crossings are not finite and are decided exactly below.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        delta = bottom - top
+        overflow = ~np.isfinite(delta).all(axis=1)  # e.g. from -1e308 to 1e308: the slope is meaningless
+        slope = delta[:, 0] / delta[:, 1]
+        # r + 0.5 - y0 is rounded relative to itself, so the error stays relative to |x1 - x0|.
+        shifted = top[edge, 0] + (row + 0.5 - top[edge, 1]) * slope[edge] - 0.5
+        # A handful of float64 roundings: 1e-9 relative is ~10^6 times the worst case.
+        magnitude = np.maximum(np.abs(top[:, 0]), np.abs(bottom[:, 0]))
+        tolerance = 1e-9 * (1.0 + 2.0 * magnitude[edge])
+        nearest = np.rint(shifted)
+        doubtful = np.flatnonzero(~(np.abs(shifted - nearest) > tolerance) | (np.abs(shifted) >= _FAR)
+                                  | overflow[edge])
+    column = np.clip(np.ceil(np.nan_to_num(shifted)), -_FAR, _FAR)
     if len(doubtful):
         which = edge[doubtful]
         column[doubtful] = _exact_columns(top[which], bottom[which], row[doubtful], nearest[doubtful])
     return column.astype(np.int64)
 
 
+_FAR = 2.0 ** 40  # beyond any image width; keeps every column an exact float and an int64
+
+
 def _exact_columns(top: np.ndarray, bottom: np.ndarray, row: np.ndarray, candidate: np.ndarray) -> np.ndarray:
-    """For crossings near the centre of column ``candidate``: that column if its centre is on or
-    right of the edge, else the next one."""
-    on_or_right = np.empty(len(row), dtype=bool)
-    scaled = np.concatenate([top, bottom], axis=1) * _INT_SCALE
-    centre_x = (candidate + 0.5) * _INT_SCALE
+    """Exact ceil(x - 0.5) for crossings near the centre of column ``candidate`` (that column if
+    its centre is on or right of the edge, else the next one), or anywhere when not certified."""
+    out = np.empty(len(row), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.concatenate([top, bottom], axis=1) * _INT_SCALE
+        centre_x = (candidate + 0.5) * _INT_SCALE
     centre_y = (row + 0.5) * _INT_SCALE
-    exact = (np.all(scaled == np.rint(scaled), axis=1) & np.all(np.abs(scaled) < _INT_LIMIT * _INT_SCALE, axis=1)
+    exact = (np.all(np.abs(scaled) < _INT_LIMIT * _INT_SCALE, axis=1) & np.all(scaled == np.rint(scaled), axis=1)
              & (np.abs(centre_x) < _INT_LIMIT * _INT_SCALE))
     if exact.any():
         X0, Y0, X1, Y1 = (scaled[exact, k].astype(np.int64) for k in range(4))
         cx, cy = centre_x[exact].astype(np.int64), centre_y[exact].astype(np.int64)
         # Edge goes down (Y1 > Y0): the centre is on or right of it when this cross product is >= 0.
-        on_or_right[exact] = (cx - X0) * (Y1 - Y0) - (cy - Y0) * (X1 - X0) >= 0
+        # The two products may wrap around int64, but their difference (the small cross product
+        # of a centre within a pixel of the edge, |.| < 2^44) is exact modulo 2^64.
+        on_or_right = (cx - X0) * (Y1 - Y0) - (cy - Y0) * (X1 - X0) >= 0
+        out[exact] = np.where(on_or_right, candidate[exact], candidate[exact] + 1)
+    half = Fraction(1, 2)
     for i in np.flatnonzero(~exact):
         x0, y0 = Fraction(float(top[i, 0])), Fraction(float(top[i, 1]))
         x1, y1 = Fraction(float(bottom[i, 0])), Fraction(float(bottom[i, 1]))
-        crossing = x0 + (Fraction(int(row[i])) + Fraction(1, 2) - y0) * (x1 - x0) / (y1 - y0)
-        on_or_right[i] = Fraction(int(candidate[i])) + Fraction(1, 2) >= crossing
-    return np.where(on_or_right, candidate, candidate + 1)
+        crossing = x0 + (int(row[i]) + half - y0) * (x1 - x0) / (y1 - y0)
+        out[i] = min(max(math.ceil(crossing - half), -_FAR), _FAR)
+    return out

@@ -12,10 +12,11 @@ Ring orientation of the output: exteriors clockwise on screen (y down), holes co
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 
-from ..ir import Mask
 from ..ir import rle
 
 Region = list[np.ndarray]
@@ -24,6 +25,8 @@ Region = list[np.ndarray]
 def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Foreground runs of a (h, w) mask: (row, start, stop) with pixels [start, stop) set."""
     binary = np.asarray(mask).astype(bool, copy=False)
+    if binary.ndim != 2:
+        raise ValueError(f"expected a 2-D (height, width) mask, got shape {binary.shape}")
     height, width = binary.shape
     padded = np.zeros((height, width + 2), dtype=np.int8)
     padded[:, 1:-1] = binary
@@ -56,6 +59,11 @@ def mask_to_polygons(mask: np.ndarray, tolerance: float = 0.0) -> list[Region]:
     return regions
 
 
-def mask_to_rle(mask: np.ndarray) -> Mask:
-    """A :class:`~annoconv.ir.Mask` (COCO RLE) of the nonzero pixels; no label."""
-    return Mask(rle.encode(np.asarray(mask)), np.shape(mask)[:2])
+def mask_to_rle(mask: np.ndarray) -> dict[str, Any]:
+    """COCO compressed RLE of the nonzero pixels of a (height, width) mask: ``{"size": [height,
+    width], "counts": str}``, as pycocotools' ``encode`` gives it (counts as str, not bytes, so it
+    is JSON-ready). For an IR annotation use ``Mask.from_array(mask, label=...)``."""
+    array = np.asarray(mask)
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-D (height, width) mask, got shape {array.shape}")
+    return {"size": [int(array.shape[0]), int(array.shape[1])], "counts": rle.to_string(rle.encode(array))}
