@@ -59,11 +59,15 @@ def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:
 
 def record_losses(dataset: Dataset, context: Context) -> None:
     """Record, per item, every feature the format does not hold as it is (counts per annotation)."""
+    capabilities, name = context.format.capabilities, context.format.name
+    # Only features this format does not hold need testing (the others record nothing).
+    tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if capabilities.loss(feature, name)]
     for item in dataset.items:
-        counts: Counter[str] = Counter()
-        for annotation in item.annotations:
-            counts[annotation.kind] += 1
-            counts.update(feature for feature, test in FEATURE_TESTS.items() if test(annotation))
+        counts: Counter[str] = Counter(annotation.kind for annotation in item.annotations)
+        for feature, test in tests:
+            used = sum(1 for annotation in item.annotations if test(annotation))
+            if used:
+                counts[feature] += used
         if item.subset is not None:
             counts["subset"] += 1
         for feature, count in counts.items():

@@ -55,7 +55,8 @@ def encode_png(index_map: np.ndarray, palette: np.ndarray | None = None, compres
         raise ValueError(f"expected a 2-D uint8 or uint16 array, got {array.dtype} of shape {array.shape}")
     height, width = array.shape
     sixteen_bit = array.dtype == np.uint16
-    rows = np.zeros((height, 1 + width * array.itemsize), dtype=np.uint8)  # column 0: filter "None"
+    rows = np.empty((height, 1 + width * array.itemsize), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "None" on every row
     rows[:, 1:] = (array.astype(">u2") if sixteen_bit else array).view(np.uint8).reshape(height, -1)
     if sixteen_bit:
         header, palette_chunk = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0), b""

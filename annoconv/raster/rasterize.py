@@ -68,6 +68,7 @@ class Plan:
     instances: bool = False  # values number instances (each used once) rather than classes
     ignore: int | None = None  # the value crowd regions are painted with, when they are
     empty: list[int] = field(default_factory=list)  # filled by burn(): steps that painted no pixel
+    extents: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)  # burn(): polygon bounds
 
     @property
     def size(self) -> tuple[int, int]:
@@ -241,12 +242,34 @@ def burn(plans: Sequence[Plan]) -> list[np.ndarray]:
                 shape_size.append(size)
             ranges[step] = range(first, len(shape_size))
         shape_ranges.append(ranges)
+    _record_extents(plans, shape_ranges, rings, ring_shape)
     sizes = np.array(shape_size, dtype=np.int64).reshape(-1, 2)
     spans = shape_spans(rings, np.array(ring_shape, dtype=np.int64), sizes[:, 0], sizes[:, 1])
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
     return [_paint(plan, ranges, vertices, offsets, bounds) for plan, ranges in zip(plans, shape_ranges)]
+
+
+def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], rings: list[np.ndarray],
+                    ring_shape: list[int]) -> None:
+    """Bounds of every polygon / rotated-box step, from one vectorized pass over all vertices."""
+    if not rings:
+        return
+    lengths = np.fromiter((len(ring) for ring in rings), dtype=np.int64, count=len(rings))
+    points = np.concatenate(rings)
+    ring_starts = np.cumsum(lengths) - lengths
+    shape_of_ring = np.asarray(ring_shape, dtype=np.int64)
+    shape_starts = np.flatnonzero(np.concatenate(([True], shape_of_ring[1:] != shape_of_ring[:-1])))
+    low = np.minimum.reduceat(np.minimum.reduceat(points, ring_starts), shape_starts).tolist()
+    high = np.maximum.reduceat(np.maximum.reduceat(points, ring_starts), shape_starts).tolist()
+    for plan, ranges in zip(plans, shape_ranges):
+        for step, shapes in ranges.items():
+            if len(shapes) == 1:
+                plan.extents[step] = (*low[shapes.start], *high[shapes.start])
+            else:
+                plan.extents[step] = (min(low[s][0] for s in shapes), min(low[s][1] for s in shapes),
+                                      max(high[s][0] for s in shapes), max(high[s][1] for s in shapes))
 
 
 # What painting loses beyond the conversion to pixels itself: (code, message) aggregation keys.
@@ -269,7 +292,7 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
     notes: list[Note] = []
     for step, (annotation, value) in enumerate(plan.steps):
         if isinstance(annotation, (Box, Polygon)):
-            x1, y1, x2, y2 = _extent(annotation)
+            x1, y1, x2, y2 = _extent(plan, step, annotation)
             if step in empty:
                 outside = x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height
                 notes.append((*(OUTSIDE if outside else NO_PIXEL), annotation.id))
@@ -279,23 +302,26 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
         elif step in empty:
             notes.append((*NO_PIXEL, annotation.id))
             continue
-        if unique[value] == 1 and step not in empty and not _shows(array, annotation, value, plan.line_width):
+        if unique[value] == 1 and step not in empty and not _shows(plan, step, array, annotation, value):
             notes.append((*HIDDEN, annotation.id))
     return notes
 
 
-def _extent(annotation: Box | Polygon) -> tuple[float, float, float, float]:
+def _extent(plan: Plan, step: int, annotation: Box | Polygon) -> tuple[float, float, float, float]:
+    if step in plan.extents:
+        return plan.extents[step]
     if isinstance(annotation, Box):
-        x1, y1, x2, y2 = annotation.bounds()
-        return float(x1), float(y1), float(x2), float(y2)
+        x1, y1, x2, y2 = annotation.bounds().tolist()
+        return x1, y1, x2, y2
     points = np.concatenate([ring for region in annotation.regions for ring in region])  # holes too (even-odd)
-    (x1, y1), (x2, y2) = points.min(axis=0), points.max(axis=0)
-    return float(x1), float(y1), float(x2), float(y2)
+    (x1, y1), (x2, y2) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+    return x1, y1, x2, y2
 
 
-def _shows(array: np.ndarray, annotation: Annotation, value: int, line_width: float | None) -> bool:
+def _shows(plan: Plan, step: int, array: np.ndarray, annotation: Annotation, value: int) -> bool:
     """Whether ``value`` appears in the annotation's bounding window (cheaper than a full histogram)."""
-    bounds = _extent(annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
+    line_width = plan.line_width
+    bounds = _extent(plan, step, annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
     if bounds is None:
         return bool((array == value).any())
     margin = (line_width or 0.0) + 1.0
