@@ -290,6 +290,8 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
     empty = set(plan.empty)
     unique = Counter(value for _, value in plan.steps) if plan.instances else Counter()
     notes: list[Note] = []
+    extents = [_bounds(plan, step, annotation) for step, (annotation, _) in enumerate(plan.steps)] \
+        if plan.instances else []
     for step, (annotation, value) in enumerate(plan.steps):
         if isinstance(annotation, (Box, Polygon)):
             x1, y1, x2, y2 = _extent(plan, step, annotation)
@@ -302,7 +304,8 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
         elif step in empty:
             notes.append((*NO_PIXEL, annotation.id))
             continue
-        if unique[value] == 1 and step not in empty and not _shows(plan, step, array, annotation, value):
+        if unique[value] == 1 and step not in empty and _may_be_covered(extents, step) \
+                and not _shows(plan, step, array, annotation, value):
             notes.append((*HIDDEN, annotation.id))
     return notes
 
@@ -318,10 +321,31 @@ def _extent(plan: Plan, step: int, annotation: Box | Polygon) -> tuple[float, fl
     return x1, y1, x2, y2
 
 
+def _bounds(plan: Plan, step: int, annotation: Annotation) -> Sequence[float] | None:
+    return _extent(plan, step, annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
+
+
+def _may_be_covered(extents: list[Sequence[float] | None], step: int) -> bool:
+    """Cheap necessary condition for being hidden: the later shapes that overlap this one's bounds
+    together span all of them (bounds unknown: assume yes)."""
+    own = extents[step]
+    if own is None:
+        return True
+    x1, y1, x2, y2 = own
+    overlapping = [other for other in extents[step + 1:]
+                   if other is None or (other[0] < x2 and other[2] > x1 and other[1] < y2 and other[3] > y1)]
+    if not overlapping:
+        return False
+    if any(other is None for other in overlapping):
+        return True
+    return (min(o[0] for o in overlapping) <= x1 and min(o[1] for o in overlapping) <= y1  # type: ignore[index]
+            and max(o[2] for o in overlapping) >= x2 and max(o[3] for o in overlapping) >= y2)  # type: ignore[index]
+
+
 def _shows(plan: Plan, step: int, array: np.ndarray, annotation: Annotation, value: int) -> bool:
     """Whether ``value`` appears in the annotation's bounding window (cheaper than a full histogram)."""
     line_width = plan.line_width
-    bounds = _extent(plan, step, annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
+    bounds = _bounds(plan, step, annotation)
     if bounds is None:
         return bool((array == value).any())
     margin = (line_width or 0.0) + 1.0
