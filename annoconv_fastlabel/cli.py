@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from annoconv.cli import (EXIT_API, EXIT_INTERNAL, EXIT_OK, EXIT_READ, EXIT_UNKNOWN, EXIT_USAGE, EXIT_WRITE,
-                          _format_options, _print_report, _Progress, _say, _write_log)
+from annoconv.cli import (EXIT_API, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _exit_code, _format_options, _print_report, _Progress, _say, _write_log)
 from annoconv.convert import read, write
 from annoconv.errors import AnnoconvError, OptionError, UnknownFormatError, WriteError
 from annoconv.formats import get_format
@@ -174,16 +173,6 @@ def _run_push(args: argparse.Namespace, extra: list[str]) -> int:
     return _failures(args, report, PUSH_FAILED)
 
 
-def _exit_code(exc: AnnoconvError) -> int:
-    if isinstance(exc, (UnknownFormatError, OptionError)):
-        return EXIT_UNKNOWN
-    if isinstance(exc, WriteError):
-        return EXIT_WRITE
-    if type(exc).__module__.startswith("annoconv_fastlabel"):
-        return EXIT_API
-    return EXIT_READ
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``annoconv fastlabel ...`` (``argv`` without the leading "fastlabel"); returns the exit code."""
     parser = _parser()
@@ -197,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
-        return _exit_code(exc)
+        return _exit_code(exc, "fastlabel")
     except KeyboardInterrupt:
         print("error: interrupted (a push re-run with --on-existing skip resumes where it stopped)", file=sys.stderr)
         return 130

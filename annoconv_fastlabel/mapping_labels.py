@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from typing import Any
 
+from annoconv._io import json_kind as kind_of
 from annoconv.errors import SchemaError
 from annoconv.ir import Label, LabelSet
 from annoconv.report import Code, Report, Severity
@@ -40,21 +41,6 @@ def detached(value: Any) -> Any:
     """``value``, or a deep copy of it when it is a container: what the mapping returns never shares a
     list or dict with what it was given, so that changing one cannot change the other."""
     return deepcopy(value) if type(value) in (list, dict) else value
-
-
-def kind_of(value: Any) -> str:
-    """How error messages name a JSON value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return "an object" if isinstance(value, dict) else type(value).__name__
 
 
 def parse_color(value: Any) -> tuple[int, int, int] | None:

@@ -8,7 +8,7 @@ left/top edges inside, right/bottom outside; even-odd within a region, regions u
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from raster_reference import annotation_pixels, paint, region_pixels
 

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .._io import json_kind
+
 # shape_type -> (fewest points, most points or None)
 POINT_COUNTS: dict[str, tuple[int, int | None]] = {
     "polygon": (3, None), "rectangle": (2, 2), "circle": (2, 2), "line": (2, 2), "linestrip": (2, None),
@@ -261,18 +263,3 @@ def _structured(text: Any, keypoint_part: bool) -> tuple[str | None, Fields] | N
         return None  # (an empty object is never written; the text has its own key)
     return words, Fields(dict(attributes), float(score) if score is not None else None, bool(iscrowd),
                          1 if visibility == 1 else None)
-
-
-def json_kind(value: Any) -> str:
-    """How an error message names a JSON value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, _NUMBER):
-        return "a number"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return "an object" if isinstance(value, dict) else type(value).__name__
