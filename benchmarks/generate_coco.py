@@ -15,6 +15,7 @@ Every polygon is simple: it is star-shaped around its centre (strictly increasin
 positive radii) and lies inside the image. Output is deterministic for a given seed.
 
 Usage: python benchmarks/generate_coco.py [--scale N] [--seed S] [--out PATH]
+(``--scale`` may be a fraction, e.g. 0.05 for 250 images)
 """
 
 from __future__ import annotations
@@ -347,9 +348,9 @@ def unique_ids(rng: np.random.Generator, n: int, low: int, high: int) -> np.ndar
     return rng.permutation(ids)[:n]
 
 
-def build_images(rng: np.random.Generator, n: int, scale: int
+def build_images(rng: np.random.Generator, n: int, scale: float
                  ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, np.ndarray]:
-    ids = unique_ids(rng, n, 1, 600_000 * scale)
+    ids = unique_ids(rng, n, 1, int(600_000 * scale))
     widths, heights = image_sizes(rng, n)
     licenses = rng.integers(1, len(LICENSES) + 1, size=n)
     epoch = dt.datetime(2013, 11, 14)
@@ -387,10 +388,12 @@ def build_categories() -> list[dict[str, Any]]:
     return cats
 
 
-def generate(scale: int = 1, seed: int = 0) -> dict[str, Any]:
+def generate(scale: float = 1, seed: int = 0) -> dict[str, Any]:
+    """The dataset at ``scale`` (a fraction gives a smaller one, for smoke runs)."""
+    scale = int(scale) if float(scale).is_integer() else scale  # integer scales: the same bytes as ever
     rng = np.random.default_rng(seed)
-    n_images = IMAGES_PER_SCALE * scale
-    n_objects = OBJECTS_PER_SCALE * scale
+    n_images = max(1, round(IMAGES_PER_SCALE * scale))
+    n_objects = max(1, round(OBJECTS_PER_SCALE * scale))
     images, image_ids, widths, heights = build_images(rng, n_images, scale)
 
     # Per-object image, category, kind and size.
@@ -431,7 +434,7 @@ def generate(scale: int = 1, seed: int = 0) -> dict[str, Any]:
     part_bounds = np.concatenate(([0], np.cumsum(n_parts))).tolist()
 
     # Ids: non-contiguous, crowd ids in a separate high range as in real COCO.
-    ann_ids = np.sort(unique_ids(rng, n_objects, 1, 2_300_000 * scale))
+    ann_ids = np.sort(unique_ids(rng, n_objects, 1, int(2_300_000 * scale)))
     crowd_ids = np.sort(unique_ids(rng, int(crowd.sum()), 900_100_000_000, 900_200_000_000))
     ann_ids[crowd] = crowd_ids
 
@@ -491,12 +494,13 @@ def generate(scale: int = 1, seed: int = 0) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=int, default=1, help="N x more images and objects")
+    parser.add_argument("--scale", type=float, default=1,
+                        help="N x more images and objects (a fraction such as 0.05 for smoke runs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    if args.scale < 1:
-        parser.error("--scale must be >= 1")
+    if args.scale <= 0:
+        parser.error("--scale must be > 0")
 
     t0 = time.perf_counter()
     data = generate(args.scale, args.seed)
