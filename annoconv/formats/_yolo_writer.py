@@ -84,6 +84,11 @@ class _Numbers:
         return [[_strip(f"{v:.{places}f}") for v in row] for row in rounded.tolist()]
 
 
+def _tiled(scale: np.ndarray, count: int) -> np.ndarray:
+    """``scale`` repeated ``count`` times (np.tile costs ~40 us a call on these tiny arrays)."""
+    return np.array(scale.tolist() * count, dtype=np.float64)
+
+
 def _strip(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -366,17 +371,17 @@ class YoloWriter:
             return [line for obj in objects for line in self._rows(item, [obj], (obj[3] / scale).reshape(1, -1),
                                                                     scale)]
         if self.task == "obb":
-            return self._rows(item, objects, np.array([obj[3] for obj in objects]).reshape(-1, 8) / np.tile(scale, 4),
+            return self._rows(item, objects, np.array([obj[3] for obj in objects]).reshape(-1, 8) / _tiled(scale, 4),
                               scale)
-        corners, clipped = self.numbers.clip(np.array([obj[3] for obj in objects]) / np.tile(scale, 2))
+        corners, clipped = self.numbers.clip(np.array([obj[3] for obj in objects]) / _tiled(scale, 2))
         x1, y1, x2, y2 = corners.T
         fields = self.numbers.text(np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1),
-                                   np.tile(scale, 2))
+                                   _tiled(scale, 2))
         if self.task == "pose" and self.kpt_count:
             points, more = self.numbers.clip(np.array([obj[4] for obj in objects]).reshape(len(objects), -1)
-                                             / np.tile(scale, self.kpt_count))
+                                             / _tiled(scale, self.kpt_count))
             clipped = clipped + more
-            texts = self.numbers.text(points, np.tile(scale, self.kpt_count))
+            texts = self.numbers.text(points, _tiled(scale, self.kpt_count))
             for row, text, obj in zip(fields, texts, objects):
                 for k, visibility in enumerate(obj[5].tolist()):
                     row += [text[2 * k], text[2 * k + 1], str(visibility)]
@@ -386,7 +391,7 @@ class YoloWriter:
     def _rows(self, item: Item, objects: list[tuple[Any, ...]], points: np.ndarray, scale: np.ndarray) -> list[str]:
         """Rows of normalized x, y points (one array row per object)."""
         points, clipped = self.numbers.clip(points)
-        fields = self.numbers.text(points, np.tile(scale, points.shape[1] // 2))
+        fields = self.numbers.text(points, _tiled(scale, points.shape[1] // 2))
         self._clipped(item, objects, clipped, scale)
         return [" ".join([str(obj[1]), *row]) for obj, row in zip(objects, fields)]
 
