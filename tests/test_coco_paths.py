@@ -7,6 +7,7 @@ one annotation at a time. All three combinations must build equal datasets and r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,17 @@ def test_a_bad_coordinate_deep_in_a_file_is_located_exactly(bad_value: str, tmp_
     dataset = annoconv.read("coco", path, on_error="skip", report=report)
     assert len(dataset.items[0].annotations) == 299
     assert [(i.code.value, i.item) for i in report.issues] == [("annotation-skipped", "a.jpg")]
+
+
+def test_an_empty_bbox_means_no_box_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The FastLabel SDK writes "bbox": [] for keypoint-only annotations: read as no box, kept as it was."""
+    source = {"images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 20}],
+              "categories": [{"id": 1, "name": "person", "keypoints": ["a", "b"], "skeleton": [[1, 2]]}],
+              "annotations": [{"id": 5, "image_id": 1, "category_id": 1, "bbox": [], "keypoints": [1, 2, 2, 3, 4, 2],
+                               "num_keypoints": 2, "iscrowd": 0, "area": 0, "segmentation": []}]}
+    (tmp_path / "in.json").write_text(json.dumps(source))
+    (points,) = annoconv.read("coco", tmp_path / "in.json").items[0].annotations
+    assert points.kind == "keypoints" and points.extras["coco:bbox"] == []
+    annoconv.convert("coco", "coco", tmp_path / "in.json", tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text())["annotations"][0]["bbox"] == []
+

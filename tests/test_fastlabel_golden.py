@@ -318,6 +318,10 @@ def test_d6_coco_import_reads_bbox_all_parts_and_rle(tmp_path: Path) -> None:
     scene_b = load(tmp_path / "own.json")["tasks"][1]["annotations"]
     road = next(a for a in scene_b if a["value"] == "road")
     assert road["type"] == "segmentation" and len(road["points"]) == 2
+    # ... and its export with pose, whose keypoint annotations carry "bbox": [] (no box)
+    annoconv.convert("coco", "fastlabel", SDK_GOLDEN / "coco" / "annotations.json", tmp_path / "pose.json")
+    types = {a["type"] for task in load(tmp_path / "pose.json")["tasks"] for a in task["annotations"]}
+    assert "pose_estimation" in types
 
 
 def test_d7_voc_import_by_tag_name_and_floats(tmp_path: Path) -> None:

@@ -362,6 +362,8 @@ class CocoReader:
         if iscrowd not in (0, 1, None):  # also accepts True/False
             raise bad(f"'iscrowd' must be 0 or 1, got {iscrowd!r}", "iscrowd")
         bbox = raw.get("bbox")
+        if bbox == []:  # "no box" (the FastLabel SDK writes it for pose annotations): kept as it was
+            extras["coco:bbox"], bbox = bbox, None
         if bbox is not None:
             if type(bbox) is not list or len(bbox) != 4 or not all(map(_number, bbox)):
                 raise bad(f"'bbox' must be 4 numbers [x, y, width, height], got {_kind_of(bbox)}", "bbox")
@@ -397,7 +399,7 @@ class CocoReader:
         bbox = raw.bbox
         if bbox is not None:
             if len(bbox) != 4 or bbox[2] < 0 or bbox[3] < 0:
-                return None
+                return None  # the general path handles "bbox": [] and says what else is wrong
             extras["coco:bbox"] = bbox
         keypoints = raw.keypoints
         if keypoints and (names := self.labels[label].keypoints) and len(keypoints) != 3 * len(names):
