@@ -43,7 +43,7 @@ def check_against_oracle(mask: np.ndarray) -> None:
     assert np.array_equal(rle.from_string(ref_str), counts)
     assert np.array_equal(rle.from_string(ref["counts"]), counts)  # bytes too
     decoded = rle.decode(counts, (h, w))
-    assert decoded.dtype == np.uint8 and decoded.flags.c_contiguous and decoded.shape == (h, w)
+    assert decoded.dtype == np.uint8 and decoded.flags.f_contiguous and decoded.shape == (h, w)
     assert np.array_equal(decoded, (mask != 0).astype(np.uint8))
     assert np.array_equal(decoded, mask_utils.decode(ref))
     assert rle.area(counts) == int(mask_utils.area(ref))

@@ -142,14 +142,15 @@ def encode(mask: np.ndarray) -> np.ndarray:
 
 
 def decode(counts: CountsLike, size: tuple[int, int]) -> np.ndarray:
-    """Decode RLE counts to an ``(h, w)`` C-contiguous uint8 array of 0/1.
+    """Decode RLE counts to an ``(h, w)`` uint8 array of 0/1.
 
+    The array is Fortran-ordered (column-major, as RLE runs are, and as pycocotools returns it):
+    a C-order copy would double the cost. Use ``np.ascontiguousarray`` if you need C order.
     Raises ``ValueError`` if a count is negative or the counts do not sum to ``h * w``.
     """
     c, h, w = _checked(counts, size)
     values = (np.arange(c.size) & 1).astype(np.uint8)  # runs alternate 0, 1, 0, ...
-    flat = np.repeat(values, c)
-    return np.ascontiguousarray(flat.reshape(w, h).T)
+    return np.repeat(values, c).reshape(w, h).T
 
 
 def to_string(counts: CountsLike) -> str:
