@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputPathError, ParseError, SchemaError
+from ..errors import InputPathError, OptionError, ParseError, SchemaError
 
 
 def read_text(path: Path) -> str:
@@ -87,6 +87,19 @@ def read_names_file(path: Path) -> dict[int, str]:
         seen[name] = index
         out[index] = name
     return out
+
+
+def names_from_file(path: Path, option: str) -> dict[int, str]:
+    """Class names given by the option ``option``: a names file (one per line) or a data.yaml."""
+    if not path.is_file():
+        raise OptionError(f"option {option!r}: {str(path)!r} is not a file")
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return read_names_file(path)
+    raw = load_yaml(path)
+    names = yaml_names(raw, path)[0] if isinstance(raw, dict) else None
+    if names is None:
+        raise SchemaError("no 'names' in this YAML file", file=path, location="key 'names'")
+    return names
 
 
 def class_key(value: Any) -> int | None:

@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import AnnoconvError, OptionError, SchemaError
+from ..errors import AnnoconvError, SchemaError
 from ..image_header import image_size
 from ..ir import Annotation, Box, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Polygon
 from ..report import Code, Severity
 from ._base import Context
 from ._yolo_geometry import fit_rotated_box
-from ._yolo_files import load_yaml, read_names_file, read_text, yaml_names
+from ._yolo_files import names_from_file, read_names_file, read_text
 from ._yolo_layout import Entry, Layout, discover
 
 OBB_TOLERANCE = 1e-5  # corners within this fraction of the image size of a rectangle make a rotated Box
@@ -90,16 +90,7 @@ class YoloReader:
         if not path:
             return
         path = Path(path)
-        if not path.is_file():
-            raise OptionError(f"option 'names_file': {str(path)!r} is not a file")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            raw = load_yaml(path)
-            names = yaml_names(raw, path)[0] if isinstance(raw, dict) else None
-            if names is None:
-                raise SchemaError("no 'names' in this YAML file", file=path, location="key 'names'")
-        else:
-            names = read_names_file(path)
-        self.names, self.names_origin = names, path
+        self.names, self.names_origin = names_from_file(path, "names_file"), path
 
     # --- reading ------------------------------------------------------------------------------
     def build(self) -> Dataset:

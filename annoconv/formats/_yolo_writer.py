@@ -30,7 +30,7 @@ from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon
 from ..report import Code, Severity
 from ._base import Context
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
-from ._yolo_files import load_yaml, read_names_file, yaml_names
+from ._yolo_files import names_from_file
 from ._yolo_output import Output
 from ._yolo_pose import pose_fields, pose_slots
 
@@ -130,15 +130,7 @@ class YoloWriter:
 
     def _names_from(self, path: Path, labels: list[str]) -> list[str]:
         """The class order of a names file or data.yaml; every used label must be in it."""
-        if not path.is_file():
-            raise OptionError(f"option 'class_order': {str(path)!r} is not a file")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            raw = load_yaml(path)
-            found = yaml_names(raw, path)[0] if isinstance(raw, dict) else None
-            if found is None:
-                raise SchemaError("no 'names' in this YAML file", file=path, location="key 'names'")
-        else:
-            found = read_names_file(path)
+        found = names_from_file(path, "class_order")
         if sorted(found) != list(range(len(found))):
             raise SchemaError("class indices must be 0..n-1 without gaps for a class order", file=path)
         names = [found[i] for i in range(len(found))]
