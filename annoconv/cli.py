@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +247,7 @@ def _run_info(args: argparse.Namespace, extra: list[str]) -> int:
     return EXIT_OK
 
 
-def _exit_code(exc: AnnoconvError, command: str) -> int:
+def _exit_code(exc: AnnoconvError) -> int:
     if isinstance(exc, LossError):
         return EXIT_LOSSES
     if isinstance(exc, (UnknownFormatError, OptionError)):
@@ -272,19 +272,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    commands = {"convert": lambda: _run_convert(args, extra), "info": lambda: _run_info(args, extra),
+                "formats": lambda: _run_formats(args)}
+    return _guarded(commands[args.command], args, "interrupted; the destination was left as it was")
+
+
+def _guarded(run: Callable[[], int], args: argparse.Namespace, interrupted: str) -> int:
+    """``run()``'s exit code; errors become one ``error:`` line (the traceback only with -v)."""
     try:
-        if args.command == "convert":
-            return _run_convert(args, extra)
-        if args.command == "info":
-            return _run_info(args, extra)
-        return _run_formats(args)
+        return run()
     except AnnoconvError as exc:
         if args.verbose:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
-        return _exit_code(exc, args.command)
+        return _exit_code(exc)
     except KeyboardInterrupt:
-        print("error: interrupted; the destination was left as it was", file=sys.stderr)
+        print(f"error: {interrupted}", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: one line, the traceback only with -v
         if args.verbose:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from annoconv.cli import (EXIT_API, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, _exit_code, _format_options, _print_report, _Progress, _say, _write_log)
+from annoconv.cli import (EXIT_API, EXIT_OK, EXIT_USAGE, _format_options, _guarded, _print_report,
+                          _Progress, _say, _write_log)
 from annoconv.convert import read, write
 from annoconv.errors import AnnoconvError, OptionError, UnknownFormatError, WriteError
 from annoconv.formats import get_format
@@ -180,18 +180,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(list(sys.argv[2:] if argv is None else argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        return _run_pull(args, extra) if args.command == "pull" else _run_push(args, extra)
-    except AnnoconvError as exc:
-        if args.verbose:
-            traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
-        return _exit_code(exc, "fastlabel")
-    except KeyboardInterrupt:
-        print("error: interrupted (a push re-run with --on-existing skip resumes where it stopped)", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug: one line, the traceback only with -v
-        if args.verbose:
-            traceback.print_exc()
-        print(f"error: internal error: {type(exc).__name__}: {exc} (run with -v for the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL
+    run = (lambda: _run_pull(args, extra)) if args.command == "pull" else (lambda: _run_push(args, extra))
+    return _guarded(run, args, "interrupted (a push re-run with --on-existing skip resumes where it stopped)")
