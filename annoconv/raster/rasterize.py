@@ -311,13 +311,10 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
 
 
 def _extent(plan: Plan, step: int, annotation: Box | Polygon) -> tuple[float, float, float, float]:
+    """Bounds of a box or polygon: burn() records those of polygons and rotated boxes."""
     if step in plan.extents:
         return plan.extents[step]
-    if isinstance(annotation, Box):
-        x1, y1, x2, y2 = annotation.bounds().tolist()
-        return x1, y1, x2, y2
-    points = np.concatenate([ring for region in annotation.regions for ring in region])  # holes too (even-odd)
-    (x1, y1), (x2, y2) = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+    x1, y1, x2, y2 = annotation.bounds().tolist()
     return x1, y1, x2, y2
 
 
