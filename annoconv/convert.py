@@ -10,7 +10,7 @@ from typing import Any
 from ._io import atomic_output
 from .errors import AnnoconvError, LossError, OptionError, WriteError
 from .formats import get_format
-from .formats._base import FEATURE_TESTS, FEATURES, Context, Format, item_features
+from .formats._base import FEATURE_KINDS, FEATURE_TESTS, FEATURES, Context, Format, item_features
 from .ir import Dataset
 from .report import Report, Severity
 
@@ -41,7 +41,8 @@ def predict_losses(dataset: Dataset, fmt: str) -> Report:
     """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
     format_ = get_format(fmt)
     lossy = frozenset(FEATURES) - format_.capabilities.native  # only these can appear in the report
-    tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in lossy]
+    lossy_tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in lossy]
+    tests: dict[type, list[tuple[str, Callable[[Any], bool]]]] = {}  # annotation type -> its tests
     occurrences: Counter[str] = Counter()  # feature -> annotations (or items) using it
     items_using: Counter[str] = Counter()  # feature -> items using it
     for item in dataset.items:
@@ -49,7 +50,12 @@ def predict_losses(dataset: Dataset, fmt: str) -> Report:
         for annotation in item.annotations:
             if annotation.kind in lossy:
                 features.append(annotation.kind)
-            for feature, test in tests:
+            kind_tests = tests.get(type(annotation))
+            if kind_tests is None:
+                kind_tests = tests[type(annotation)] = [
+                    (feature, test) for feature, test in lossy_tests
+                    if issubclass(type(annotation), FEATURE_KINDS.get(feature, object))]
+            for feature, test in kind_tests:
                 if test(annotation):
                     features.append(feature)
         if features:

@@ -50,11 +50,15 @@ _GEOMETRY_FEATURES = {"rotated-box", "polygon-multipart", "polygon-holes"}
 FEATURE_TESTS: dict[str, Callable[[Annotation], bool]] = {
     "rotated-box": lambda a: type(a) is Box and a.angle % 360.0 != 0.0,  # type: ignore[attr-defined]
     "polygon-multipart": lambda a: type(a) is Polygon and len(a.regions) > 1,  # type: ignore[attr-defined]
-    "polygon-holes": lambda a: type(a) is Polygon and any(len(r) > 1 for r in a.regions),  # type: ignore[attr-defined]
+    "polygon-holes": lambda a: type(a) is Polygon and a.has_holes,  # type: ignore[attr-defined]
     "attributes": lambda a: bool(a.attributes),
     "score": lambda a: a.score is not None,
     "crowd": lambda a: a.iscrowd,
 }
+
+
+# The annotation type a feature test applies to (the others apply to every type).
+FEATURE_KINDS: dict[str, type] = {"rotated-box": Box, "polygon-multipart": Polygon, "polygon-holes": Polygon}
 
 
 def item_features(item: Item) -> list[str]:
@@ -139,6 +143,7 @@ class Context:
     report: Report
     progress: Callable[[int], None] | None = None
     source: Path | None = None  # the user-facing path (writers get a temporary one)
+    _losses: dict[str, tuple[Code, str] | None] = field(default_factory=dict, repr=False)
 
     def step(self, count: int = 1) -> None:
         if self.progress is not None:
@@ -147,7 +152,10 @@ class Context:
     def record_loss(self, feature: str, *, item: Item | None = None, annotation: Annotation | None = None,
                     count: int = 1, **detail: Any) -> None:
         """Record in the report that ``feature`` was not kept as it is (no-op if the format holds it)."""
-        loss = self.format.capabilities.loss(feature, self.format.name)
+        if feature in self._losses:
+            loss = self._losses[feature]
+        else:
+            loss = self._losses[feature] = self.format.capabilities.loss(feature, self.format.name)
         if loss is not None:
             self.report.add(loss[0], loss[1], item=item.id if item else None,
                             annotation=annotation.id if annotation else None, count=count, **detail)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -72,8 +72,8 @@ def darknet_key(split: str) -> str:
 @dataclass
 class Placement:
     split: str
-    label: Path  # where the label file goes
-    image: Path  # where the image goes (or is expected)
+    label: str  # where the label file goes, relative to the root (POSIX)
+    image: str  # where the image goes (or is expected), relative to the root
     listed: str  # the darknet image-list line
 
 
@@ -95,7 +95,8 @@ class Output:
         self.splits: dict[str, list[str]] = {}  # split -> darknet list lines, in item order
         self.split_items: dict[str, int] = {}
         self.renamed: dict[str, tuple[str, int]] = {}  # subset -> (yaml key, items)
-        self.used: dict[Path, str] = {}  # label file -> item id
+        self.used: dict[str, str] = {}  # label file -> item id
+        self.folders: set[str] = set()  # folders made so far
 
     def split_of(self, item: Item) -> str:
         if item.subset is None or not _folder_name(item.subset):
@@ -106,20 +107,18 @@ class Output:
         """Where ``item``'s files go; a second item with the same label file is an error."""
         split = self.split_of(item)
         rel = _relative(item.image.path, item.subset, split)
+        stem = _without_suffix(rel)
         if self.darknet:
             folder = f"obj_{darknet_key(split)}_data"
-            image = self.root / folder / rel
-            label = image.with_suffix(".txt")
-            placement = Placement(split, label, image, f"data/{folder}/{rel}")
+            placement = Placement(split, f"{folder}/{stem}.txt", f"{folder}/{rel}", f"data/{folder}/{rel}")
         else:
-            image = self.root / "images" / split / rel
-            label = (self.root / "labels" / split / rel).with_suffix(".txt")
-            placement = Placement(split, label, image, f"images/{split}/{rel}")
-        other = self.used.get(label)
+            placement = Placement(split, f"labels/{split}/{stem}.txt", f"images/{split}/{rel}",
+                                  f"images/{split}/{rel}")
+        other = self.used.get(placement.label)
         if other is not None:
-            raise SchemaError(f"its label file {label.relative_to(self.root).as_posix()} is also the label file of "
-                              f"item {other!r} (same image name without extension, same folder)", item=item.id)
-        self.used[label] = item.id
+            raise SchemaError(f"its label file {placement.label} is also the label file of item {other!r} (same "
+                              f"image name without extension, same folder)", item=item.id)
+        self.used[placement.label] = item.id
         return placement
 
     def source_image(self, item: Item) -> Path | None:
@@ -131,21 +130,29 @@ class Output:
             raise InputPathError(f"image not found (needed for copy_images={self.copy})", file=source, item=item.id)
         return source
 
-    def commit(self, item: Item, placement: Placement, lines: list[str], source: Path | None) -> None:
+    def commit(self, item: Item, placement: Placement, text: bytes, source: Path | None) -> None:
         """Write the label file, place the image, remember the split."""
-        placement.label.parent.mkdir(parents=True, exist_ok=True)
-        placement.label.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        with open(self._made(placement.label), "wb") as file:
+            file.write(text)
         if source is not None:
-            placement.image.parent.mkdir(parents=True, exist_ok=True)
+            image = self._made(placement.image)
             if self.copy == "copy":
-                shutil.copy2(source, placement.image)
+                shutil.copy2(source, image)
             else:
-                os.symlink(source.resolve(), placement.image)
+                os.symlink(source.resolve(), image)
         self.splits.setdefault(placement.split, []).append(placement.listed)
         self.split_items[placement.split] = self.split_items.get(placement.split, 0) + 1
         if item.subset is not None and not self.darknet and yaml_key(placement.split) != placement.split:
             key, count = self.renamed.get(item.subset, (yaml_key(placement.split), 0))
             self.renamed[item.subset] = (key, count + 1)
+
+    def _made(self, relative: str) -> str:
+        """The path of ``relative`` under the root, its folder created (once)."""
+        folder, _, _ = relative.rpartition("/")
+        if folder not in self.folders:
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            self.folders.add(folder)
+        return os.path.join(self.root, relative)
 
     # --- the description ----------------------------------------------------------------------
     def finish(self, names: list[str], fields: dict[str, Any], tool: str) -> None:
@@ -205,7 +212,7 @@ def _folder_name(name: str) -> str:
 
 def _relative(path: str, subset: str | None, split: str) -> str:
     """The image path below its split folder (see the module docstring); never absolute, no ``..``."""
-    parts = [p for p in PurePosixPath(path.replace("\\", "/")).parts if p not in ("/", ".", "..", "")]
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in (".", "..", "")]
     lowered = [p.lower() for p in parts]
     prefixes = [["images", split.lower()], [split.lower(), "images"], [f"obj_{split.lower()}_data"]]
     if subset is not None:
@@ -217,3 +224,10 @@ def _relative(path: str, subset: str | None, split: str) -> str:
         if lowered[:len(prefix)] == prefix and len(parts) > len(prefix):
             return "/".join(parts[len(prefix):])
     return "/".join(parts)
+
+
+def _without_suffix(path: str) -> str:
+    """``path`` without its file name's extension (pathlib's rule: not a leading or trailing dot)."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return path[:len(path) - len(name) + dot] if 0 < dot < len(name) - 1 else path

@@ -19,6 +19,7 @@ gets K unlabelled points, keypoints without a shape the box of their labelled po
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +27,19 @@ import numpy as np
 
 from ..errors import AnnoconvError, OptionError, SchemaError
 from ..image_header import image_size
-from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon
+from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon, geometry
 from ..report import Code, Severity
 from ._base import Context
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
 from ._yolo_files import names_from_file
-from ._yolo_output import Output
+from ._yolo_output import Output, Placement
 from ._yolo_pose import pose_fields, pose_slots
+from ._yolo_text import encode, scaled
 
 _SHAPES = (Box, Polygon, Mask)
 _ROUNDING_WARNS_AT = 0.1  # pixels: a larger rounding error is a warning, a smaller one INFO
 _NOISE = 1e-12  # normalized units
+_CHUNK = 1024  # items whose rows are computed together (bounds memory on large datasets)
 _FORMAT = {"detect": "yolo", "segment": "yolo-seg", "pose": "yolo-pose", "obb": "yolo-obb"}
 
 
@@ -56,23 +59,28 @@ def parse_decimals(value: Any) -> int:
 
 
 class _Numbers:
-    """Rounding and clipping of normalized coordinates, with what they cost (in pixels)."""
+    """Rounding and clipping of normalized coordinates, with what they cost (in pixels).
+
+    Values come flat (one array for many rows); ``rows`` gives each value's row."""
 
     def __init__(self, decimals: int) -> None:
         self.decimals = decimals
         self.max_error = 0.0
         self.rounded = 0
 
-    def clip(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Values (one row per object) whose rounded form is outside [0, 1] set to 0 or 1, and how
-        many there were in each row."""
+    def clip(self, values: np.ndarray, rows: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Values whose rounded form is outside [0, 1] set to 0 or 1, and how many there were per row."""
         rounded = np.round(values, self.decimals)
         low, high = rounded < 0, rounded > 1
-        counts = np.count_nonzero(low | high, axis=1)
-        return (np.where(low, 0.0, np.where(high, 1.0, values)) if counts.any() else values), counts
+        outside = low | high
+        if not outside.any():
+            return values, np.zeros(count, dtype=np.int64)
+        counts = np.bincount(rows[outside], minlength=count)
+        return np.where(low, 0.0, np.where(high, 1.0, values)), counts
 
-    def text(self, values: np.ndarray, scale: np.ndarray) -> list[list[str]]:
-        """Rounded values (one row per object) as text; ``scale`` (per column) turns them into pixels."""
+    def units(self, values: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Values rounded, as integers in units of the last decimal place (:func:`._yolo_text.scaled`);
+        ``scale`` (per value) turns them into pixels for the rounding report."""
         rounded = np.round(values, self.decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
         error = np.abs(rounded - values)
         # Differences below _NOISE are float arithmetic (0.1 + 0.5 != 0.6), not the rounding.
@@ -80,17 +88,12 @@ class _Numbers:
         if changed:
             self.rounded += changed
             self.max_error = max(self.max_error, float(np.max(error * scale)))
-        places = self.decimals
-        return [[_strip(f"{v:.{places}f}") for v in row] for row in rounded.tolist()]
+        return scaled(rounded, self.decimals)
 
 
-def _tiled(scale: np.ndarray, count: int) -> np.ndarray:
-    """``scale`` repeated ``count`` times (np.tile costs ~40 us a call on these tiny arrays)."""
-    return np.array(scale.tolist() * count, dtype=np.float64)
-
-
-def _strip(text: str) -> str:
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def _row_of(lengths: np.ndarray) -> np.ndarray:
+    """The row of each value when row i has lengths[i] values."""
+    return np.repeat(np.arange(len(lengths)), lengths)
 
 
 class YoloWriter:
@@ -147,15 +150,9 @@ class YoloWriter:
     # --- dataset level ------------------------------------------------------------------------
     def write(self) -> None:
         self._label_losses()
-        for item in self.dataset.items:
-            try:
-                self._item(item)
-            except AnnoconvError as exc:
-                if not self.skip:
-                    raise exc.located(item=item.describe())
-                self.report.add(Code.ITEM_SKIPPED, "bad item skipped (on_error=skip)", item=item.id,
-                                error=exc.message)
-            self.context.step()
+        items = self.dataset.items
+        for start in range(0, len(items), _CHUNK):
+            self._chunk(items[start:start + _CHUNK])
         self.output.finish(self.names, self._yaml_fields(), _FORMAT[self.task])
         if self.numbers.rounded:
             self.report.add(Code.PRECISION_REDUCED, f"normalized coordinates rounded to {self.numbers.decimals} "
@@ -164,6 +161,26 @@ class YoloWriter:
                             max_error_px=self.numbers.max_error)
         self.report.stats["items_written"] = sum(self.output.split_items.values())
         self.report.stats["annotations_written"] = self.objects
+
+    def _chunk(self, items: list[Item]) -> None:
+        """Items prepared one by one (losses, rows), their rows' text made together, then written."""
+        entries: list[_Entry] = []
+        for item in items:
+            try:
+                entry = self._prepare(item)
+            except AnnoconvError as exc:
+                if not self.skip:
+                    raise exc.located(item=item.describe())
+                self.report.add(Code.ITEM_SKIPPED, "bad item skipped (on_error=skip)", item=item.id,
+                                error=exc.message)
+                entry = None
+            if entry is not None:
+                entries.append(entry)
+            else:
+                self.context.step()
+        for entry, text in zip(entries, self._texts(entries)):
+            self.output.commit(entry.item, entry.placement, text, entry.source)
+            self.context.step()
 
     def _label_losses(self) -> None:
         for label in self.dataset.labels:
@@ -194,18 +211,16 @@ class YoloWriter:
         return fields
 
     # --- items --------------------------------------------------------------------------------
-    def _item(self, item: Item) -> None:
+    def _prepare(self, item: Item) -> "_Entry | None":
+        """Where the item goes and its rows (losses recorded); None when it is not written."""
         placement = self.output.place(item)
         if item.attributes:
             self.report.add(Code.FIELD_DROPPED, "image attributes dropped", item=item.id)
         objects = self._objects(item)
-        size = self._size(item) if objects else None
-        if objects and size is None:
-            return  # reported: not written at all
-        source = self.output.source_image(item)
-        lines = self._lines(item, objects, *size) if size is not None else []
-        self.output.commit(item, placement, lines, source)
-        self.objects += len(lines)
+        size = self._size(item) if objects else (0, 0)
+        if size is None:
+            return None  # reported: not written at all
+        return _Entry(item, placement, self.output.source_image(item), objects, size)
 
     def _size(self, item: Item) -> tuple[int, int] | None:
         """(width, height): the ImageRef's, else the image header's under images_dir."""
@@ -275,9 +290,16 @@ class YoloWriter:
             self.context.record_loss("mask", item=item, annotation=ann)
 
     def _box_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
-        """The axis-aligned xyxy a detection or pose row holds."""
+        """What the axis-aligned box of a detection or pose row is the bounds of: an xyxy (4,),
+        or points (N, 2) (bounded for many rows at once in :func:`_bounds`)."""
         self._shape_losses(item, ann)
-        if type(ann) is Mask and ann.area() == 0:  # type: ignore[attr-defined]
+        kind = type(ann)
+        if kind is Box:
+            return ann.corners() if ann.rotated else ann.xyxy  # type: ignore[attr-defined]
+        if kind is Polygon:
+            regions = ann.regions  # type: ignore[attr-defined]
+            return regions[0][0] if len(regions) == 1 else np.concatenate([region[0] for region in regions])
+        if ann.area() == 0:  # type: ignore[attr-defined]
             self._empty_mask(item, ann)
             return None
         return ann.bounds()
@@ -342,8 +364,8 @@ class YoloWriter:
                 visibility = np.zeros(self.kpt_count, dtype=np.int64)
                 xy[:len(points.xy)], visibility[:len(points.xy)] = points.xy, points.visibility
                 if box is None:
-                    box = points.bounds()
-                    if box is None:
+                    box = points.xy[points.visibility > 0]
+                    if not len(box):
                         self.report.add(Code.GEOMETRY_CONVERTED, "keypoints without a box and without a labelled "
                                         "point dropped", item=item.id, annotation=points.id)
                         continue
@@ -355,44 +377,79 @@ class YoloWriter:
         return out
 
     # --- objects -> rows ----------------------------------------------------------------------
-    def _lines(self, item: Item, objects: list[tuple[Any, ...]], width: int, height: int) -> list[str]:
-        """The rows of ``objects``, computed together (one array row per object) when they have the
-        same number of values, one at a time for yolo-seg rings."""
-        scale = np.array([width, height], dtype=np.float64)
+    def _texts(self, entries: list["_Entry"]) -> list[bytes]:
+        """The label file text of every entry: all their rows computed together."""
+        objects = [obj for entry in entries for obj in entry.objects]
+        if not objects:
+            return [b""] * len(entries)
+        sizes = np.array([entry.size for entry in entries for _ in entry.objects], dtype=np.float64)
+        classes = np.array([obj[1] for obj in objects], dtype=np.int64)
         if self.task == "segment":
-            return [line for obj in objects for line in self._rows(item, [obj], (obj[3] / scale).reshape(1, -1),
-                                                                    scale)]
-        if self.task == "obb":
-            return self._rows(item, objects, np.array([obj[3] for obj in objects]).reshape(-1, 8) / _tiled(scale, 4),
-                              scale)
-        corners, clipped = self.numbers.clip(np.array([obj[3] for obj in objects]) / _tiled(scale, 2))
-        x1, y1, x2, y2 = corners.T
-        fields = self.numbers.text(np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1),
-                                   _tiled(scale, 2))
-        if self.task == "pose" and self.kpt_count:
-            points, more = self.numbers.clip(np.array([obj[4] for obj in objects]).reshape(len(objects), -1)
-                                             / _tiled(scale, self.kpt_count))
-            clipped = clipped + more
-            texts = self.numbers.text(points, _tiled(scale, self.kpt_count))
-            for row, text, obj in zip(fields, texts, objects):
-                for k, visibility in enumerate(obj[5].tolist()):
-                    row += [text[2 * k], text[2 * k + 1], str(visibility)]
-        self._clipped(item, objects, clipped, scale)
-        return [" ".join([str(obj[1]), *row]) for obj, row in zip(objects, fields)]
+            lengths = np.fromiter((len(obj[3]) for obj in objects), dtype=np.int64, count=len(objects))
+            points = np.concatenate([obj[3] for obj in objects]) / np.repeat(sizes, lengths, axis=0)
+        elif self.task == "obb":
+            lengths = np.full(len(objects), 4)
+            points = np.concatenate([obj[3] for obj in objects]) / np.repeat(sizes, 4, axis=0)
+        else:
+            lengths = None
+            points = _bounds([obj[3] for obj in objects]).reshape(-1, 2) / np.repeat(sizes, 2, axis=0)
+        counts = len(objects)
+        point_rows = _row_of(lengths if lengths is not None else np.full(counts, 2))
+        flat, clipped = self.numbers.clip(points.reshape(-1), np.repeat(point_rows, 2), counts)
+        scale = np.repeat(sizes, 2 if lengths is None else lengths, axis=0).reshape(-1)
+        if lengths is None:  # box corners -> centre and size
+            x1, y1, x2, y2 = flat.reshape(-1, 4).T
+            flat = np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1).reshape(-1)
+        units = self.numbers.units(flat, scale)
+        if self.task == "pose":
+            tokens, is_fraction = self._pose_tokens(objects, sizes, units.reshape(counts, 4), clipped)
+            row_lengths = np.full(counts, tokens.shape[1])
+            tokens, is_fraction = tokens.reshape(-1), is_fraction.reshape(-1)
+        else:
+            value_lengths = np.full(counts, 4) if lengths is None else 2 * lengths
+            tokens, is_fraction, row_lengths = _with_classes(classes, units, value_lengths)
+        self._clipped(entries, objects, clipped, sizes)
+        row_ends = np.cumsum(row_lengths) - 1
+        row_last = np.zeros(len(tokens), dtype=bool)
+        row_last[row_ends] = True
+        text, token_ends = encode(tokens, is_fraction, row_last, self.numbers.decimals)
+        byte_ends = token_ends[row_ends]
+        out, start, row = [], 0, 0
+        for entry in entries:
+            row += len(entry.objects)
+            end = int(byte_ends[row - 1]) if row else 0
+            out.append(text[start:end])
+            start = end
+        self.objects += counts
+        return out
 
-    def _rows(self, item: Item, objects: list[tuple[Any, ...]], points: np.ndarray, scale: np.ndarray) -> list[str]:
-        """Rows of normalized x, y points (one array row per object)."""
-        points, clipped = self.numbers.clip(points)
-        fields = self.numbers.text(points, _tiled(scale, points.shape[1] // 2))
-        self._clipped(item, objects, clipped, scale)
-        return [" ".join([str(obj[1]), *row]) for obj, row in zip(objects, fields)]
+    def _pose_tokens(self, objects: list[tuple[Any, ...]], sizes: np.ndarray, box_units: np.ndarray,
+                     clipped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, 5 + 3K) tokens: class, box, then x y v per keypoint; which are fractions."""
+        count, k = len(objects), self.kpt_count
+        tokens = np.zeros((count, 5 + 3 * k), dtype=np.int64)
+        is_fraction = np.zeros(tokens.shape, dtype=bool)
+        tokens[:, 0] = [obj[1] for obj in objects]
+        tokens[:, 1:5], is_fraction[:, 1:5] = box_units, True
+        if k:
+            points = np.stack([obj[4] for obj in objects]) / sizes[:, None, :]
+            flat, more = self.numbers.clip(points.reshape(-1), np.repeat(np.arange(count), 2 * k), count)
+            clipped += more
+            units = self.numbers.units(flat, np.repeat(sizes, k, axis=0).reshape(-1)).reshape(count, k, 2)
+            keypoints = tokens[:, 5:].reshape(count, k, 3)
+            keypoints[:, :, :2] = units
+            keypoints[:, :, 2] = np.stack([obj[5] for obj in objects])
+            is_fraction[:, 5:].reshape(count, k, 3)[:, :, :2] = True
+        return tokens, is_fraction
 
-    def _clipped(self, item: Item, objects: list[tuple[Any, ...]], counts: np.ndarray, scale: np.ndarray) -> None:
-        for obj, count in zip(objects, counts.tolist()):
+    def _clipped(self, entries: list["_Entry"], objects: list[tuple[Any, ...]], counts: np.ndarray,
+                 sizes: np.ndarray) -> None:
+        items = [entry.item for entry in entries for _ in entry.objects]
+        for row in np.flatnonzero(counts).tolist():
+            obj, item, count = objects[row], items[row], int(counts[row])
             source = self.derived.pop(id(obj[2]), None)
-            if not count:
-                continue
-            if source is not None and not self.numbers.clip((source / scale).reshape(1, -1))[1].any():
+            values = (source / sizes[row]).reshape(-1) if source is not None else None
+            if values is not None and not self.numbers.clip(values, np.zeros(len(values), dtype=np.int64), 1)[1].any():
                 # The shape lies inside the image; only the rectangle approximating it (reported) does not.
                 self.report.add(Code.COORDINATE_CLIPPED, "corners of a rectangle approximating a shape clipped to "
                                 "the image (the shape itself lies inside)", severity=Severity.INFO, item=item.id,
@@ -400,6 +457,45 @@ class YoloWriter:
             else:
                 self.report.add(Code.COORDINATE_CLIPPED, "coordinates outside the image clipped to it (normalized "
                                 "to [0, 1])", item=item.id, annotation=obj[2].id, count=count)
+        self.derived.clear()
+
+
+@dataclass
+class _Entry:
+    """An item to write: where, its image to place, its rows (kind, class, annotation, geometry...)."""
+
+    item: Item
+    placement: Placement
+    source: Path | None
+    objects: list[tuple[Any, ...]]
+    size: tuple[int, int]
+
+
+def _bounds(payloads: list[np.ndarray]) -> np.ndarray:
+    """(N, 4) xyxy of payloads that are an xyxy (4,) already or points (M, 2) to bound."""
+    out = np.empty((len(payloads), 4))
+    flat = [i for i, payload in enumerate(payloads) if payload.ndim == 1]
+    if flat:
+        out[flat] = np.stack([payloads[i] for i in flat])
+    if len(flat) < len(payloads):
+        flat_set = set(flat)
+        sets = [i for i in range(len(payloads)) if i not in flat_set]
+        out[sets] = geometry.many_points_bounds([payloads[i] for i in sets])
+    return out
+
+
+def _with_classes(classes: np.ndarray, units: np.ndarray, lengths: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens of rows ``class v1 v2 ...`` (row i has lengths[i] values, all fractions), which are
+    fractions, and each row's token count."""
+    row_lengths = lengths + 1
+    starts = np.cumsum(row_lengths) - row_lengths
+    tokens = np.empty(int(row_lengths.sum()), dtype=np.int64)
+    is_fraction = np.ones(len(tokens), dtype=bool)
+    is_fraction[starts] = False
+    tokens[starts] = classes
+    tokens[is_fraction] = units
+    return tokens, is_fraction, row_lengths
 
 
 def write_yolo(dataset: Dataset, path: Path, context: Context, task: str) -> None:

@@ -254,7 +254,10 @@ class Polygon(Annotation):
 
     @property
     def has_holes(self) -> bool:
-        return any(len(region) > 1 for region in self.regions)
+        for region in self.regions:
+            if len(region) > 1:
+                return True
+        return False
 
     @property
     def multipart(self) -> bool:

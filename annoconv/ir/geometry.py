@@ -98,6 +98,16 @@ def points_bounds(points: ArrayF) -> ArrayF:
     return np.concatenate([p.min(axis=0), p.max(axis=0)])
 
 
+def many_points_bounds(point_sets: Sequence[ArrayF]) -> ArrayF:
+    """xyxy bounds (N, 4) of N point arrays (M_i >= 1, 2) at once (one reduction over all points)."""
+    if not len(point_sets):
+        return np.zeros((0, 4))
+    lengths = np.fromiter((len(points) for points in point_sets), dtype=np.int64, count=len(point_sets))
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
+    points = np.concatenate(point_sets).astype(np.float64, copy=False)
+    return np.concatenate([np.minimum.reduceat(points, starts), np.maximum.reduceat(points, starts)], axis=1)
+
+
 def ring_signed_area(ring: ArrayF) -> float:
     """Shoelace area of a ring (N, 2), open or closed; positive when clockwise on screen (y down)."""
     r = np.asarray(ring, dtype=np.float64)
