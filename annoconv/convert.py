@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output
+from ._io import atomic_output, gc_paused
 from .errors import AnnoconvError, LossError, OptionError, WriteError
 from .formats import get_format
 from .formats._base import FEATURE_KINDS, FEATURE_TESTS, FEATURES, Context, Format, item_features
@@ -34,7 +34,8 @@ def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: 
     report = report if report is not None else Report()
     path = Path(path)
     context = _context(format_, options, report, False, progress, None, path)
-    return format_.reader(path, context)
+    with gc_paused():
+        return format_.reader(path, context)
 
 
 def predict_losses(dataset: Dataset, fmt: str) -> Report:
@@ -85,12 +86,13 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
     report = report if report is not None else Report()
     path = Path(path)
     context = _context(format_, options, report, True, progress, len(dataset.items), path)
-    predicted = predict_losses(dataset, fmt).predicted
+    with gc_paused():
+        predicted = predict_losses(dataset, fmt).predicted
     report.predicted.extend(predicted)
     if strict:
         _refuse_losses(report, fmt)
     recorded_before = len(report.issues)
-    with atomic_output(path, format_.output_is_directory, overwrite) as target:
+    with atomic_output(path, format_.output_is_directory, overwrite) as target, gc_paused():
         try:
             format_.writer(dataset, target, context)
         except AnnoconvError:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..ir import Annotation, Box, Dataset, Item, Polygon
-from ..report import Code, Report
+from ..report import DEFAULT_SEVERITY, Code, Issue, Report, Severity
 
 # feature -> human name, in the order of the capability matrix
 FEATURES: dict[str, str] = {
@@ -157,8 +157,10 @@ class Context:
         else:
             loss = self._losses[feature] = self.format.capabilities.loss(feature, self.format.name)
         if loss is not None:
-            self.report.add(loss[0], loss[1], item=item.id if item else None,
-                            annotation=annotation.id if annotation else None, count=count, **detail)
+            # Report.add's work without its keyword handling: this runs once per annotation.
+            self.report.issues.append(Issue(loss[0], loss[1], DEFAULT_SEVERITY.get(loss[0], Severity.WARNING),
+                                            item.id if item is not None else None,
+                                            annotation.id if annotation is not None else None, count, detail))
 
 
 @dataclass(frozen=True)

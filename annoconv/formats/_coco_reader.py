@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from msgspec import UNSET
 
-from .._io import gc_paused, load_json
+from .._io import load_json
 from ..errors import AnnoconvError, SchemaError
 from ..ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon, Tag
 from ..report import Code
@@ -553,12 +553,11 @@ def read_coco(path: Path, context: Context) -> Dataset:
     data = load_json(path, "a COCO JSON file", typed=TYPED_DECODER)
     report = context.report
     issues, stats = len(report.issues), dict(report.stats)
-    with gc_paused():
-        try:
-            return CocoReader(path, context).build(data)
-        except _BulkRejected:
-            del report.issues[issues:]
-            report.stats = stats
-            quiet = replace(context, progress=None)  # the first pass already advanced the progress bar
-            return CocoReader(path, quiet, bulk=False).build(data)
+    try:
+        return CocoReader(path, context).build(data)
+    except _BulkRejected:
+        del report.issues[issues:]
+        report.stats = stats
+        quiet = replace(context, progress=None)  # the first pass already advanced the progress bar
+        return CocoReader(path, quiet, bulk=False).build(data)
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import dump_json, gc_paused
+from .._io import dump_json
 from ..ir import (Annotation, Box, Caption, Dataset, Item, Keypoints, Label, Mask, Point, Polygon, Polyline, Tag,
                   geometry, rle)
 from ..raster import polygon_mask
@@ -340,6 +340,5 @@ def _rle(mask: Mask) -> dict[str, Any]:
 
 def write_coco(dataset: Dataset, path: Path, context: Context) -> None:
     """Write ``dataset`` as one COCO JSON file (see the module docstring)."""
-    with gc_paused():
-        data = CocoWriter(dataset, context).build()
+    data = CocoWriter(dataset, context).build()
     dump_json(data, path, indent=bool(context.options.get("indent")))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .._io import gc_paused, input_file, load_json
+from .._io import input_file, load_json
 from ..errors import AnnoconvError, InputPathError, SchemaError
 from ..image_header import find_image, image_size
 from ..ir import (Annotation, Box, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Point, Polygon, Polyline,
@@ -435,7 +435,6 @@ def read_labelme(path: Path, context: Context) -> Dataset:
     root, files = labelme_files(Path(path))
     spec = context.options.get("labelme_keypoints")
     reader = LabelmeReader(root, context, load_keypoint_labels(spec) if spec else [])
-    with gc_paused():
-        for file in files:
-            reader.read(file)
+    for file in files:
+        reader.read(file)
     return reader.dataset()

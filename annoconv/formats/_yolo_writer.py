@@ -262,12 +262,13 @@ class YoloWriter:
         if self.task == "pose":
             return self._pose_objects(item)
         out: list[tuple[Any, ...]] = []
+        shape_of = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task]
         for ann in item.annotations:
             kind = type(ann)
             if kind not in _SHAPES:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
                 continue
-            geometry = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task](item, ann)
+            geometry = shape_of(item, ann)
             if geometry is not None:
                 out.append((self.task, self._class(ann), ann, geometry))
         return out

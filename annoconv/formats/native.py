@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._io import dump_json, gc_paused, load_json
+from .._io import dump_json, load_json
 from ..errors import AnnoconvError, ParseError, SchemaError
 from ..ir import KINDS, Annotation, Dataset, ImageRef, Item, Label, LabelSet
 from ._base import Capabilities, Context, Format, Option, boolean
@@ -66,13 +66,12 @@ def _item_to_json(item: Item) -> dict[str, Any]:
 
 
 def write_native(dataset: Dataset, path: Path, context: Context) -> None:
-    with gc_paused():
-        items = []
-        for item in dataset.items:
-            items.append(_item_to_json(item))
-            context.step()
-        data = {"format": "annoconv", "version": VERSION, "labels": [_label_to_json(l) for l in dataset.labels],
-                "items": items, "extras": dataset.extras}
+    items = []
+    for item in dataset.items:
+        items.append(_item_to_json(item))
+        context.step()
+    data = {"format": "annoconv", "version": VERSION, "labels": [_label_to_json(l) for l in dataset.labels],
+            "items": items, "extras": dataset.extras}
     context.report.stats["items_written"] = len(items)
     dump_json(data, path, indent=bool(context.options.get("indent")))
 
@@ -89,17 +88,16 @@ def read_native(path: Path, context: Context) -> Dataset:
                           file=path, location="$.version")
     location = "$.labels"
     try:
-        with gc_paused():
-            labels = LabelSet()
-            for index, raw in enumerate(data.get("labels", [])):
-                location = f"$.labels[{index}]"
-                labels.add(Label(**raw))
-            items = []
-            for index, raw in enumerate(data.get("items", [])):
-                location = f"$.items[{index}]"
-                items.append(_item_from_json(raw))
-                context.step()
-            dataset = Dataset(labels, items, data.get("extras", {}))
+        labels = LabelSet()
+        for index, raw in enumerate(data.get("labels", [])):
+            location = f"$.labels[{index}]"
+            labels.add(Label(**raw))
+        items = []
+        for index, raw in enumerate(data.get("items", [])):
+            location = f"$.items[{index}]"
+            items.append(_item_from_json(raw))
+            context.step()
+        dataset = Dataset(labels, items, data.get("extras", {}))
     except AnnoconvError as exc:
         raise exc.located(file=path, location=location) from None
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
