@@ -18,7 +18,7 @@ from PIL import Image
 
 from annoconv import InputPathError, ParseError
 from annoconv.raster.palette import FASTLABEL_SDK, fastlabel_palette, label_palette, named_palette, voc_palette
-from annoconv.raster.png import encode_png, read_index_png
+from annoconv.raster.png import encode_png, framed_map, read_index_png
 
 FASTLABEL_GOLDEN = REPO.parent / "shared" / "fastlabel" / "sdk-golden"
 COMPRESSIONS = ("fast", "small")
@@ -165,3 +165,12 @@ def test_label_palette_overrides_entries() -> None:
     assert tuple(palette[1]) == (1, 2, 3) and tuple(palette[2]) == tuple(voc_palette()[2])
     with pytest.raises(ValueError, match="unknown palette"):
         named_palette("rainbow")
+
+
+def test_framed_map_encodes_as_a_plain_array() -> None:
+    framed = framed_map(7, 5, 3)
+    framed[2:4, 1:3] = 9
+    plain = np.ascontiguousarray(framed)
+    palette = np.arange(256 * 3, dtype=np.uint8).reshape(256, 3)
+    assert encode_png(framed, palette, framed=True) == encode_png(plain, palette) == encode_png(plain, palette, top=9)
+    assert framed.base[:, 0].tolist() == [0] * 7  # the filter bytes stayed out of the painting

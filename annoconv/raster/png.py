@@ -44,24 +44,38 @@ def _deflate(raw: bytes | memoryview, compression: Compression, sixteen_bit: boo
     raise ValueError(f"compression must be 'fast' or 'small', got {compression!r}")
 
 
-def encode_png(index_map: np.ndarray, palette: np.ndarray | None = None, compression: Compression = "fast") -> bytes:
+def framed_map(height: int, width: int, fill: int) -> np.ndarray:
+    """A (height, width) uint8 map filled with ``fill``, laid out as PNG rows: each row is preceded
+    in memory by its filter byte (0), so :func:`encode_png` deflates the buffer without a copy."""
+    rows = np.empty((height, width + 1), dtype=np.uint8)
+    rows[:, 0] = 0
+    rows[:, 1:] = fill
+    return rows[:, 1:]
+
+
+def encode_png(index_map: np.ndarray, palette: np.ndarray | None = None, compression: Compression = "fast",
+               top: int | None = None, framed: bool = False) -> bytes:
     """PNG bytes of a (height, width) uint8 or uint16 index map.
 
     uint8 with a (N, 3) ``palette``: a palette image whose PLTE holds entries 0..max index (the
-    palette must cover them). uint8 without a palette: 8-bit greyscale. uint16: 16-bit greyscale.
+    palette must cover them); ``top``, when given, is the largest index the map may hold (saves
+    scanning it). uint8 without a palette: 8-bit greyscale. uint16: 16-bit greyscale.
+    ``framed=True`` says the map comes from :func:`framed_map`: its buffer is deflated in place.
     """
     array = np.asarray(index_map)
     if array.ndim != 2 or array.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"expected a 2-D uint8 or uint16 array, got {array.dtype} of shape {array.shape}")
     height, width = array.shape
     sixteen_bit = array.dtype == np.uint16
-    rows = np.empty((height, 1 + width * array.itemsize), dtype=np.uint8)
-    rows[:, 0] = 0  # filter type "None" on every row
-    rows[:, 1:] = (array.astype(">u2") if sixteen_bit else array).view(np.uint8).reshape(height, -1)
+    rows = array.base if framed else None
+    if rows is None or rows.shape != (height, width + 1) or array.strides != (width + 1, 1):
+        rows = np.empty((height, 1 + width * array.itemsize), dtype=np.uint8)
+        rows[:, 0] = 0  # filter type "None" on every row
+        rows[:, 1:] = (array.astype(">u2") if sixteen_bit else array).view(np.uint8).reshape(height, -1)
     if sixteen_bit:
         header, palette_chunk = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0), b""
     elif palette is not None:
-        used = int(array.max(initial=0)) + 1
+        used = (int(array.max(initial=0)) if top is None else top) + 1
         colors = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
         if len(colors) < used:
             raise ValueError(f"palette has {len(colors)} colours but index {used - 1} is used")

@@ -34,6 +34,7 @@ import shapely
 from ..errors import SchemaError
 from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline
 from ..report import Code, Report
+from .png import framed_map
 from .spans import shape_spans
 from .staircase import contours
 
@@ -217,9 +218,10 @@ def _paintable(item: Item, line_width: float | None, report: Report | None) -> l
     return out
 
 
-def burn(plans: Sequence[Plan]) -> list[np.ndarray]:
+def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
     """Index maps of several plans. Spans of all their polygons are computed in one vectorized
-    pass (the per-call overhead of numpy would otherwise dominate small images)."""
+    pass (the per-call overhead of numpy would otherwise dominate small images). ``framed``:
+    uint8 maps are views laid out for PNG encoding (:func:`.png.framed_map`)."""
     rings: list[np.ndarray] = []
     ring_shape: list[int] = []
     shape_size: list[tuple[int, int]] = []
@@ -248,7 +250,7 @@ def burn(plans: Sequence[Plan]) -> list[np.ndarray]:
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
-    return [_paint(plan, ranges, vertices, offsets, bounds) for plan, ranges in zip(plans, shape_ranges)]
+    return [_paint(plan, ranges, vertices, offsets, bounds, framed) for plan, ranges in zip(plans, shape_ranges)]
 
 
 def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], rings: list[np.ndarray],
@@ -353,8 +355,9 @@ def _shows(plan: Plan, step: int, array: np.ndarray, annotation: Annotation, val
 
 
 def _paint(plan: Plan, ranges: dict[int, range], vertices: np.ndarray, offsets: list[int],
-           bounds: list[int]) -> np.ndarray:
-    array: np.ndarray = np.full(plan.size, plan.background, dtype=plan.dtype)
+           bounds: list[int], framed: bool) -> np.ndarray:
+    array: np.ndarray = framed_map(*plan.size, plan.background) if framed and plan.dtype is np.uint8 \
+        else np.full(plan.size, plan.background, dtype=plan.dtype)
     plan.empty = []
     for step, (annotation, value) in enumerate(plan.steps):
         kind = type(annotation)

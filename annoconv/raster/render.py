@@ -85,7 +85,7 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
                 raise
             results[k] = str(exc)
     try:
-        arrays = burn(plans)
+        arrays = burn(plans, framed=True)
     except AnnoconvError as exc:
         if job.on_error == "fail":
             raise
@@ -96,7 +96,8 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
         return [result if k not in where else _one(items[k], masks[k], job)
                 for k, result in enumerate(results)]
     for k, plan, array in zip(where, plans, arrays):
-        _write(array, job.root / masks[k], job)
+        top = max([value for _, value in plan.steps], default=plan.background)
+        _write(array, job.root / masks[k], job, max(top, plan.background))
         results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
                               plan.ignore)
     return results
@@ -109,10 +110,11 @@ def _one(item: Item, mask: str, job: RenderJob) -> Any:
         return str(exc)
 
 
-def _write(array: np.ndarray, path: Path, job: RenderJob) -> None:
+def _write(array: np.ndarray, path: Path, job: RenderJob, top: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     palette = job.palette if array.dtype == np.uint8 else None
-    path.write_bytes(encode_png(array, palette, job.compression))
+    framed = array.dtype == np.uint8  # burn(framed=True) lays uint8 maps out as PNG rows
+    path.write_bytes(encode_png(array, palette, job.compression, top, framed))
 
 
 _STATE: tuple[Sequence[Item], RenderJob] | None = None
