@@ -7,6 +7,8 @@ left/top edges inside, right/bottom outside; even-odd within a region, regions u
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,7 @@ from raster_reference import annotation_pixels, paint, region_pixels
 from annoconv.ir import Box, ImageRef, Item, Mask, Polygon
 from annoconv.raster.rasterize import burn, plan_instances, plan_semantic, polygon_mask, rasterize
 
-EXACT = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXACT = settings(max_examples=int(os.environ.get("ANNOCONV_EXACT_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_SIDE = 9
 
 

@@ -35,7 +35,7 @@ from ..errors import SchemaError
 from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline
 from ..report import Code, Report
 from .png import framed_map
-from .spans import shape_spans
+from .spans import ring_spans, shape_spans
 from .staircase import contours
 
 Mode = Literal["semantic", "instance"]
@@ -244,24 +244,25 @@ def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
                 shape_size.append(size)
             ranges[step] = range(first, len(shape_size))
         shape_ranges.append(ranges)
-    _record_extents(plans, shape_ranges, rings, ring_shape)
+    lengths = np.fromiter((len(ring) for ring in rings), dtype=np.int64, count=len(rings))
+    points = np.concatenate(rings) if rings else np.zeros((0, 2))
+    shape_of_ring = np.array(ring_shape, dtype=np.int64)
+    _record_extents(plans, shape_ranges, points, lengths, shape_of_ring)
     sizes = np.array(shape_size, dtype=np.int64).reshape(-1, 2)
-    spans = shape_spans(rings, np.array(ring_shape, dtype=np.int64), sizes[:, 0], sizes[:, 1])
+    spans = ring_spans(points, lengths, shape_of_ring, sizes[:, 0], sizes[:, 1])
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
     return [_paint(plan, ranges, vertices, offsets, bounds, framed) for plan, ranges in zip(plans, shape_ranges)]
 
 
-def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], rings: list[np.ndarray],
-                    ring_shape: list[int]) -> None:
-    """Bounds of every polygon / rotated-box step, from one vectorized pass over all vertices."""
-    if not rings:
+def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], points: np.ndarray,
+                    lengths: np.ndarray, shape_of_ring: np.ndarray) -> None:
+    """Bounds of every polygon / rotated-box step, from one vectorized pass over all vertices
+    (``points`` of all rings, ``lengths`` of each ring, the shape each ring belongs to)."""
+    if not len(lengths):
         return
-    lengths = np.fromiter((len(ring) for ring in rings), dtype=np.int64, count=len(rings))
-    points = np.concatenate(rings)
     ring_starts = np.cumsum(lengths) - lengths
-    shape_of_ring = np.asarray(ring_shape, dtype=np.int64)
     shape_starts = np.flatnonzero(np.concatenate(([True], shape_of_ring[1:] != shape_of_ring[:-1])))
     low = np.minimum.reduceat(np.minimum.reduceat(points, ring_starts), shape_starts).tolist()
     high = np.maximum.reduceat(np.maximum.reduceat(points, ring_starts), shape_starts).tolist()

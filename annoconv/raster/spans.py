@@ -54,19 +54,28 @@ def shape_spans(rings: Sequence[np.ndarray], ring_shape: np.ndarray, height: int
     if not rings:
         return _empty()
     lengths = np.fromiter((len(ring) for ring in rings), dtype=np.int64, count=len(rings))
-    p0 = np.concatenate(rings).astype(np.float64, copy=False)
+    return ring_spans(np.concatenate(rings), lengths, ring_shape, height, width)
+
+
+def ring_spans(points: np.ndarray, lengths: np.ndarray, ring_shape: np.ndarray, height: int | np.ndarray,
+               width: int | np.ndarray) -> Spans:
+    """:func:`shape_spans` of rings given as one (N, 2) array of all their vertices and each
+    ring's vertex count (``lengths``)."""
+    if not len(lengths):
+        return _empty()
+    p0 = np.asarray(points, dtype=np.float64)
     # Each vertex's successor within its ring (rings close implicitly).
     ends = np.cumsum(lengths)
     following = np.arange(1, len(p0) + 1)
     following[ends - 1] = ends - lengths
-    p1 = p0[following]
+    y0, y1 = p0[:, 1], p0[following, 1]
     edge_shape = np.repeat(np.asarray(ring_shape, dtype=np.int64), lengths)
     # Orient every edge downwards (parity does not care about direction); drop horizontal ones.
-    down = p0[:, 1] < p1[:, 1]
-    sloped = np.flatnonzero(down | (p0[:, 1] > p1[:, 1]))
-    down = down[sloped, None]
-    top = np.where(down, p0[sloped], p1[sloped])
-    bottom = np.where(down, p1[sloped], p0[sloped])
+    down = y0 < y1
+    sloped = np.flatnonzero(down | (y0 > y1))
+    down = down[sloped]
+    top = p0[np.where(down, sloped, following[sloped])]
+    bottom = p0[np.where(down, following[sloped], sloped)]
     edge_shape = edge_shape[sloped]
     edge_height = np.asarray(height)[edge_shape] if np.ndim(height) else height
     # Rows whose centre lies in [top y, bottom y): half-open, so a shared vertex counts once.
@@ -111,36 +120,48 @@ def _crossing_columns(top: np.ndarray, bottom: np.ndarray, edge: np.ndarray, row
     # overflow here; such crossings are not finite and are decided exactly below.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         delta = bottom - top
-        overflow = ~np.isfinite(delta).all(axis=1)  # e.g. from -1e308 to 1e308: the slope is meaningless
+        magnitude = np.maximum(np.abs(top[:, 0]), np.abs(bottom[:, 0]))
         slope = delta[:, 0] / delta[:, 1]
+        # Crossings lie between their edge's x values: below _FAR / 2 with finite slopes (the usual
+        # case) none can overflow or reach _FAR, and the per-crossing checks for that are skipped.
+        bounded = len(magnitude) == 0 or (magnitude.max() < _FAR / 2 and bool(np.isfinite(delta).all())
+                                          and bool(np.isfinite(slope).all()))
         # r + 0.5 - y0 is rounded relative to itself, so the error stays relative to |x1 - x0|.
         shifted = top[edge, 0] + (row + 0.5 - top[edge, 1]) * slope[edge] - 0.5
         # A handful of float64 roundings: 1e-9 relative is ~10^6 times the worst case.
-        magnitude = np.maximum(np.abs(top[:, 0]), np.abs(bottom[:, 0]))
         tolerance = 1e-9 * (1.0 + 2.0 * magnitude[edge])
         nearest = np.rint(shifted)
-        doubtful = np.flatnonzero(~(np.abs(shifted - nearest) > tolerance) | (np.abs(shifted) >= _FAR)
-                                  | overflow[edge])
-    column = np.clip(np.ceil(np.nan_to_num(shifted)), -_FAR, _FAR)
+        near_centre = ~(np.abs(shifted - nearest) > tolerance)
+        if bounded:
+            reliable = np.ones(len(shifted), dtype=bool)
+            column = np.ceil(shifted)
+        else:
+            overflow = ~np.isfinite(delta).all(axis=1)  # e.g. from -1e308 to 1e308: the slope is meaningless
+            reliable = (np.abs(shifted) < _FAR) & ~overflow[edge]  # False for NaN too
+            column = np.clip(np.ceil(np.nan_to_num(shifted)), -_FAR, _FAR)
+    doubtful = np.flatnonzero(near_centre | ~reliable)
     if len(doubtful):
         which = edge[doubtful]
-        column[doubtful] = _exact_columns(top[which], bottom[which], row[doubtful], nearest[doubtful])
+        # Within the tolerance of ``nearest``, the crossing's column is nearest or nearest + 1.
+        bracketed = reliable[doubtful] & (tolerance[doubtful] < 0.5)
+        column[doubtful] = _exact_columns(top[which], bottom[which], row[doubtful], nearest[doubtful], bracketed)
     return column.astype(np.int64)
 
 
 _FAR = 2.0 ** 40  # beyond any image width; keeps every column an exact float and an int64
 
 
-def _exact_columns(top: np.ndarray, bottom: np.ndarray, row: np.ndarray, candidate: np.ndarray) -> np.ndarray:
-    """Exact ceil(x - 0.5) for crossings near the centre of column ``candidate`` (that column if
-    its centre is on or right of the edge, else the next one), or anywhere when not certified."""
+def _exact_columns(top: np.ndarray, bottom: np.ndarray, row: np.ndarray, candidate: np.ndarray,
+                   bracketed: np.ndarray) -> np.ndarray:
+    """Exact ceil(x - 0.5) for crossings known to fall in column ``candidate`` or the next
+    (``bracketed``: the first if its centre is on or right of the edge), or anywhere otherwise."""
     out = np.empty(len(row), dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = np.concatenate([top, bottom], axis=1) * _INT_SCALE
         centre_x = (candidate + 0.5) * _INT_SCALE
     centre_y = (row + 0.5) * _INT_SCALE
     exact = (np.all(np.abs(scaled) < _INT_LIMIT * _INT_SCALE, axis=1) & np.all(scaled == np.rint(scaled), axis=1)
-             & (np.abs(centre_x) < _INT_LIMIT * _INT_SCALE))
+             & (np.abs(centre_x) < _INT_LIMIT * _INT_SCALE) & bracketed)
     if exact.any():
         X0, Y0, X1, Y1 = (scaled[exact, k].astype(np.int64) for k in range(4))
         cx, cy = centre_x[exact].astype(np.int64), centre_y[exact].astype(np.int64)
@@ -149,10 +170,24 @@ def _exact_columns(top: np.ndarray, bottom: np.ndarray, row: np.ndarray, candida
         # of a centre within a pixel of the edge, |.| < 2^44) is exact modulo 2^64.
         on_or_right = (cx - X0) * (Y1 - Y0) - (cy - Y0) * (X1 - X0) >= 0
         out[exact] = np.where(on_or_right, candidate[exact], candidate[exact] + 1)
+    for i in np.flatnonzero(~exact & bracketed):
+        # Any float64 is a dyadic rational: scaled by one power of two, the cross product of the
+        # int64 path is computed in Python's unbounded integers.
+        x0, y0, x1, y1, cx, cy = _common_denominator(top[i, 0], top[i, 1], bottom[i, 0], bottom[i, 1],
+                                                     candidate[i] + 0.5, row[i] + 0.5)
+        on_or_right = (cx - x0) * (y1 - y0) - (cy - y0) * (x1 - x0) >= 0
+        out[i] = candidate[i] if on_or_right else candidate[i] + 1
     half = Fraction(1, 2)
-    for i in np.flatnonzero(~exact):
+    for i in np.flatnonzero(~bracketed):
         x0, y0 = Fraction(float(top[i, 0])), Fraction(float(top[i, 1]))
         x1, y1 = Fraction(float(bottom[i, 0])), Fraction(float(bottom[i, 1]))
         crossing = x0 + (int(row[i]) + half - y0) * (x1 - x0) / (y1 - y0)
         out[i] = min(max(math.ceil(crossing - half), -_FAR), _FAR)
     return out
+
+
+def _common_denominator(*values: float) -> list[int]:
+    """Integers n_i with values[i] == n_i / 2**k for one k (finite float64 values)."""
+    ratios = [float(value).as_integer_ratio() for value in values]  # denominators are powers of two
+    shift = max(denominator.bit_length() for _, denominator in ratios)
+    return [numerator << (shift - denominator.bit_length()) for numerator, denominator in ratios]
