@@ -204,6 +204,8 @@ class LabelCollector:
                     known[attribute["key"]] = {k: attribute[k] for k in ("name", "type") if k in attribute}
         if isinstance(points, list) and points:
             keys, names, edges = info["keys"], info["names"], info["edges"]
+            if len(points) == len(keys) and _keys_of(points) == keys:
+                return  # the keys already known, in order (attributes were handled above)
             for point in points:
                 if not isinstance(point, dict) or not isinstance(point.get("key"), str) or not point["key"]:
                     continue
@@ -338,3 +340,11 @@ def classes_from_labels(labels: LabelSet, report: Report | None = None, *,
                        severity=Severity.INFO, label=label.name, parent=label.parent)
         out.append(cls)
     return deepcopy(out)  # shares nothing with the labels
+
+
+def _keys_of(points: list[Any]) -> list[Any] | None:
+    """The ``key`` of every point, or None when a point is not an object with one."""
+    try:
+        return [point["key"] for point in points]
+    except (TypeError, KeyError):
+        return None

@@ -365,8 +365,14 @@ class TaskReader:
             raise SchemaError(f"'keypoints' must be a list of {{key, value}} objects, got {kind_of(points)}",
                               location=at + ".keypoints", item=describe)
         names = self._keypoint_index(value, points)
-        values: list[Any] = []
-        rows: list[int] = []
+        placed = _placed_in_label_order(points, names)
+        if placed is not None:  # the usual case, checked in a few comprehensions
+            values, rows = placed
+            obj = Keypoints._prevalidated((), *common)
+            self.coordinates.part(pending, POSE, obj, [values], (rows, len(names), rows))
+            return obj
+        values = []
+        rows = []
         positions: list[int] = []  # where each placed point is in the source list (for error messages)
         seen: set[str] = set()
         for j, point in enumerate(points):
@@ -432,3 +438,21 @@ class TaskReader:
         self._skipped(error, Code.ANNOTATION_SKIPPED, pending.item.id, pending.objects[0].id)
         pending.item.annotations[:] = [a for a in pending.item.annotations
                                        if not any(a is obj for obj in pending.objects)]
+
+
+def _placed_in_label_order(points: list[Any], names: dict[str, int]) -> tuple[list[Any], list[int]] | None:
+    """(flat x, y, v values, row of each placed point) when ``points`` hold every declared key once,
+    in the declared order, with valid [x, y, v] or empty values; None sends the points through the
+    general loop, which says what is wrong."""
+    try:
+        if len(points) != len(names) or [point["key"] for point in points] != list(names):
+            return None
+        given = [point.get("value") for point in points]
+    except (TypeError, KeyError, AttributeError):
+        return None
+    rows = [row for row, xyv in enumerate(given) if xyv]
+    placed = [given[row] for row in rows]
+    if not all(type(xyv) is list and len(xyv) == 3 and (xyv[2] == 1 or xyv[2] == 0)
+               and type(xyv[2]) in NUMBERS for xyv in placed):
+        return None
+    return [number for xyv in placed for number in xyv], rows
