@@ -383,32 +383,27 @@ class YoloWriter:
         objects = [obj for entry in entries for obj in entry.objects]
         if not objects:
             return [b""] * len(entries)
-        sizes = np.array([entry.size for entry in entries for _ in entry.objects], dtype=np.float64)
-        classes = np.array([obj[1] for obj in objects], dtype=np.int64)
-        if self.task == "segment":
-            lengths = np.fromiter((len(obj[3]) for obj in objects), dtype=np.int64, count=len(objects))
-            points = np.concatenate([obj[3] for obj in objects]) / np.repeat(sizes, lengths, axis=0)
-        elif self.task == "obb":
-            lengths = np.full(len(objects), 4)
-            points = np.concatenate([obj[3] for obj in objects]) / np.repeat(sizes, 4, axis=0)
-        else:
-            lengths = None
-            points = _bounds([obj[3] for obj in objects]).reshape(-1, 2) / np.repeat(sizes, 2, axis=0)
         counts = len(objects)
-        point_rows = _row_of(lengths if lengths is not None else np.full(counts, 2))
-        flat, clipped = self.numbers.clip(points.reshape(-1), np.repeat(point_rows, 2), counts)
-        scale = np.repeat(sizes, 2 if lengths is None else lengths, axis=0).reshape(-1)
-        if lengths is None:  # box corners -> centre and size
+        sizes = np.array([entry.size for entry in entries for _ in entry.objects], dtype=np.float64)
+        boxes = self.task in ("detect", "pose")
+        if boxes:  # two corners per row
+            points, lengths = _bounds([obj[3] for obj in objects]).reshape(-1, 2), np.full(counts, 2)
+        else:  # a ring or 4 corners per row
+            points = np.concatenate([obj[3] for obj in objects])
+            lengths = np.fromiter((len(obj[3]) for obj in objects), dtype=np.int64, count=counts)
+        point_sizes = np.repeat(sizes, lengths, axis=0)
+        flat, clipped = self.numbers.clip((points / point_sizes).reshape(-1), np.repeat(_row_of(lengths), 2), counts)
+        if boxes:  # corners -> centre and size
             x1, y1, x2, y2 = flat.reshape(-1, 4).T
             flat = np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1).reshape(-1)
-        units = self.numbers.units(flat, scale)
+        units = self.numbers.units(flat, point_sizes.reshape(-1))
         if self.task == "pose":
             tokens, is_fraction = self._pose_tokens(objects, sizes, units.reshape(counts, 4), clipped)
             row_lengths = np.full(counts, tokens.shape[1])
             tokens, is_fraction = tokens.reshape(-1), is_fraction.reshape(-1)
         else:
-            value_lengths = np.full(counts, 4) if lengths is None else 2 * lengths
-            tokens, is_fraction, row_lengths = _with_classes(classes, units, value_lengths)
+            classes = np.array([obj[1] for obj in objects], dtype=np.int64)
+            tokens, is_fraction, row_lengths = _with_classes(classes, units, 2 * lengths)
         self._clipped(entries, objects, clipped, sizes)
         row_ends = np.cumsum(row_lengths) - 1
         row_last = np.zeros(len(tokens), dtype=bool)
