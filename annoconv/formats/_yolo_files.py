@@ -11,13 +11,16 @@ import yaml
 from ..errors import InputPathError, OptionError, ParseError, SchemaError
 
 
-def read_text(path: Path) -> str:
-    """A UTF-8 text file (a byte-order mark is allowed), or a clear error."""
+def read_text(path: Path, missing_ok: bool = False) -> str:
+    """A UTF-8 text file (a byte-order mark is allowed), or a clear error; with ``missing_ok``
+    a file that does not exist (or is a folder) reads as empty."""
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 text (byte {exc.start})", file=path) from None
     except OSError as exc:
+        if missing_ok and isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError)):
+            return ""
         raise InputPathError(f"cannot read: {exc.strerror or exc}", file=path) from None
 
 

@@ -413,6 +413,9 @@ def _child(folder: Path, *names: str) -> Path | None:
 
 def _ref(image: Path, root: Path) -> str:
     """The POSIX path of ``image`` relative to ``root`` (with ``..`` when outside it)."""
+    text, prefix = str(image), str(root) + os.sep
+    if text.startswith(prefix) and os.sep + ".." + os.sep not in text and os.sep + "." + os.sep not in text:
+        return text[len(prefix):].replace(os.sep, "/")  # the usual case, without relpath's work
     return Path(os.path.relpath(image, root)).as_posix()
 
 

@@ -23,6 +23,8 @@ keys are kept in ``Dataset.extras["yolo:data"]`` for the YOLO writers.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +99,9 @@ class YoloReader:
         self._names_option()
         self._stray_names()
         items: list[Item] = []
-        seen: dict[Path, str | None] = {}
+        seen: dict[str, str | None] = {}
         for entry in self.layout.entries:
-            key = entry.image.resolve()
+            key = os.path.abspath(entry.image)  # the same path listed twice (lists name images as given)
             if key in seen:
                 self.report.add(Code.SKIPPED_CONTENT, "image listed in more than one split: read once, in the "
                                 "first", severity=Severity.INFO, item=entry.ref, subsets=[seen[key], entry.subset])
@@ -134,14 +136,19 @@ class YoloReader:
 
     def _item(self, entry: Entry) -> Item:
         rows: list[tuple[int, list[str]]] = []
-        if entry.label.is_file():
-            for number, line in enumerate(read_text(entry.label).splitlines(), 1):
-                fields = line.split()
-                if fields:
-                    rows.append((number, fields))
+        text = read_text(entry.label, missing_ok=True)  # an image without a label file: no objects
+        for number, line in enumerate(text.splitlines(), 1):
+            fields = line.split()
+            if fields:
+                rows.append((number, fields))
         width, height = self._size(entry, needed=bool(rows))
         self.current = entry.ref
         item = Item(entry.ref, ImageRef(entry.ref, width, height), subset=entry.subset)
+        if self.task == "detect" and rows and width is not None and height is not None:
+            boxes = self._boxes(rows, width, height)
+            if boxes is not None:
+                item.annotations.extend(boxes)
+                return item
         ordinal = 0
         for number, fields in rows:
             try:
@@ -196,6 +203,34 @@ class YoloReader:
         self.report.add(Code.GEOMETRY_CONVERTED, "oriented box corners that are not a rectangle read as an exact "
                         "4-vertex Polygon", severity=Severity.INFO, item=self.current, annotation=ordinal, line=number)
         return [Polygon.from_rings(points, label=label, id=ordinal)]
+
+    def _boxes(self, rows: list[tuple[int, list[str]]], width: int, height: int) -> list[Box] | None:
+        """Every row of a detection label file at once, when all are well-formed (None sends them
+        through :meth:`_row` one by one, which says what is wrong)."""
+        if any(len(fields) != 5 for _, fields in rows):
+            return None
+        try:
+            values = np.array([fields for _, fields in rows], dtype=np.float64)
+        except ValueError:
+            return None
+        classes, (cx, cy, w, h) = values[:, 0], values[:, 1:].T
+        if not np.isfinite(values).all() or (w < 0).any() or (h < 0).any() or (classes < 0).any() \
+                or (classes != np.round(classes)).any():
+            return None
+        if self.names is None:
+            self.max_class = max(self.max_class, int(classes.max()))
+            labels = [f"class_{index}" for index in classes.astype(np.int64).tolist()]
+        else:
+            labels = [self.names.get(index) for index in classes.astype(np.int64).tolist()]
+            if None in labels:
+                return None
+        xyxy = np.stack([(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height],
+                        axis=1)
+        if not np.isfinite(xyxy).all():
+            return None
+        xyxy.flags.writeable = False
+        return [Box._prevalidated((corners, 0.0), label, ordinal)
+                for ordinal, (corners, label) in enumerate(zip(xyxy, labels), 1)]
 
     def _keypoints(self, values: np.ndarray, scale: np.ndarray, number: int, label: str,
                    ordinal: int) -> Keypoints:
