@@ -177,7 +177,7 @@ class _Discovery:
                       f"split '{subset}' not read")
             return
         if resolved.is_dir():
-            images = sorted(_images_in(resolved))
+            images = _images_in(resolved)
             if images:
                 self._check_label_dir(layout, resolved, subset, location)
             layout.entries.extend(self._entry(layout, image, subset, where) for image in images)
@@ -283,19 +283,19 @@ class _Discovery:
             direct = sorted(p for p in images_dir.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
             self._paired(layout, images_dir, labels_dir, None, direct)
             for split in sorted(d for d in images_dir.iterdir() if d.is_dir()):
-                self._paired(layout, split, labels_dir / split.name, split.name, sorted(_images_in(split)))
+                self._paired(layout, split, labels_dir / split.name, split.name, _images_in(split))
         elif split_dirs:
             for split in split_dirs:
                 images = _child(split, "images")
                 self._paired(layout, images, _child(split, "labels"), split.name,  # type: ignore[arg-type]
-                             sorted(_images_in(images)))  # type: ignore[arg-type]
+                             _images_in(images))  # type: ignore[arg-type]
         else:
             self._beside(layout, root, None)
         return layout
 
     def _beside(self, layout: Layout, folder: Path, subset: str | None) -> None:
         """Images of ``folder`` (recursively) with their label files beside them."""
-        for image in sorted(_images_in(folder)):
+        for image in _images_in(folder):
             layout.entries.append(Entry(image, image.with_suffix(".txt"), _ref(image, layout.root), subset,
                                         _show(folder, layout.root)))
         self.label_trees.add(folder)
@@ -338,8 +338,8 @@ class _Discovery:
             if folder.is_dir():
                 candidates.update(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
         for tree in self.label_trees:
-            candidates.update(p for p in tree.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
-        for path in sorted(candidates - expected - self.not_labels):
+            candidates.update(_files_under(tree, (".txt",)))
+        for path in sorted(candidates - expected - self.not_labels, key=_path_order):
             if path.name.lower() in NAMES_FILES:
                 layout.stray_names.append(path)
             else:
@@ -366,8 +366,33 @@ def label_path_for(image: Path) -> Path:
     return Path(text).with_suffix(".txt")
 
 
-def _images_in(folder: Path) -> Iterable[Path]:
-    return (p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+def _images_in(folder: Path) -> list[Path]:
+    """The image files under ``folder``, in path order."""
+    return _files_under(folder, IMAGE_SUFFIXES)
+
+
+def _files_under(folder: Path, suffixes: Iterable[str]) -> list[Path]:
+    """Files (or links to files) under ``folder`` whose suffix, lower-cased, is one of ``suffixes``,
+    sorted as paths sort. Walked with os.scandir: its entries know their type without a stat per
+    file, which Path.rglob + is_file pay (~0.1 s per 5,000 files here)."""
+    wanted = frozenset(suffixes)
+    found: list[Path] = []
+    folders = [str(folder)]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif os.path.splitext(entry.name)[1].lower() in wanted and entry.is_file():
+                        found.append(Path(entry.path))
+        except OSError:
+            continue  # unreadable folder: as rglob, pass over it
+    return sorted(found, key=_path_order)
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    return path.parts  # Path's own order on POSIX, without its slow __lt__
 
 
 def _existing(candidates: list[Path]) -> Path | None:
