@@ -295,6 +295,7 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
     notes: list[Note] = []
     extents = [_bounds(plan, step, annotation) for step, (annotation, _) in enumerate(plan.steps)] \
         if plan.instances else []
+    coverable = _coverable(extents)
     for step, (annotation, value) in enumerate(plan.steps):
         if isinstance(annotation, (Box, Polygon)):
             x1, y1, x2, y2 = _extent(plan, step, annotation)
@@ -307,7 +308,7 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
         elif step in empty:
             notes.append((*NO_PIXEL, annotation.id))
             continue
-        if unique[value] == 1 and step not in empty and _may_be_covered(extents, step) \
+        if unique[value] == 1 and step not in empty and coverable[step] \
                 and not _shows(plan, step, array, annotation, value):
             notes.append((*HIDDEN, annotation.id))
     return notes
@@ -325,9 +326,11 @@ def _bounds(plan: Plan, step: int, annotation: Annotation) -> Sequence[float] | 
     return _extent(plan, step, annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
 
 
+_FEW = 32  # steps below which plain Python beats the (n, n) arrays
+
+
 def _may_be_covered(extents: list[Sequence[float] | None], step: int) -> bool:
-    """Cheap necessary condition for being hidden: the later shapes that overlap this one's bounds
-    together span all of them (bounds unknown: assume yes)."""
+    """:func:`_coverable` of one step."""
     own = extents[step]
     if own is None:
         return True
@@ -340,6 +343,27 @@ def _may_be_covered(extents: list[Sequence[float] | None], step: int) -> bool:
         return True
     return (min(o[0] for o in overlapping) <= x1 and min(o[1] for o in overlapping) <= y1  # type: ignore[index]
             and max(o[2] for o in overlapping) >= x2 and max(o[3] for o in overlapping) >= y2)  # type: ignore[index]
+
+
+def _coverable(extents: list[Sequence[float] | None]) -> list[bool]:
+    """Per step, a cheap necessary condition for being hidden: the later shapes that overlap its
+    bounds together span all of them (unknown bounds, None: assume they may). One (n, n) pass."""
+    count = len(extents)
+    if count <= _FEW:
+        return [_may_be_covered(extents, step) for step in range(count)]
+    known = np.array([extent is not None for extent in extents])
+    bounds = np.array([extent if extent is not None else (-np.inf, -np.inf, np.inf, np.inf) for extent in extents],
+                      dtype=np.float64).reshape(count, 4)
+    x1, y1, x2, y2 = (bounds[:, k] for k in range(4))
+    later = np.triu(np.ones((count, count), dtype=bool), 1)  # [i, j]: j painted after i
+    overlapping = later & (x1[None, :] < x2[:, None]) & (x2[None, :] > x1[:, None]) \
+        & (y1[None, :] < y2[:, None]) & (y2[None, :] > y1[:, None])
+    low_x = np.where(overlapping, x1[None, :], np.inf).min(axis=1)
+    low_y = np.where(overlapping, y1[None, :], np.inf).min(axis=1)
+    high_x = np.where(overlapping, x2[None, :], -np.inf).max(axis=1)
+    high_y = np.where(overlapping, y2[None, :], -np.inf).max(axis=1)
+    spanned = (low_x <= x1) & (low_y <= y1) & (high_x >= x2) & (high_y >= y2)
+    return (~known | (overlapping.any(axis=1) & spanned)).tolist()
 
 
 def _shows(plan: Plan, step: int, array: np.ndarray, annotation: Annotation, value: int) -> bool:

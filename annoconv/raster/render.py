@@ -9,6 +9,7 @@ few dozen images let the span computation run vectorized over all their shapes a
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,9 +96,10 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
         # Find the bad item(s) one by one; the others are still written.
         return [result if k not in where else _one(items[k], masks[k], job)
                 for k, result in enumerate(results)]
+    folders: set[str] = set()  # made in this chunk: one mkdir per folder, not per file
     for k, plan, array in zip(where, plans, arrays):
         top = max([value for _, value in plan.steps], default=plan.background)
-        _write(array, job.root / masks[k], job, max(top, plan.background))
+        _write(array, os.path.join(job.root, masks[k]), job, max(top, plan.background), folders)
         results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
                               plan.ignore)
     return results
@@ -110,11 +112,16 @@ def _one(item: Item, mask: str, job: RenderJob) -> Any:
         return str(exc)
 
 
-def _write(array: np.ndarray, path: Path, job: RenderJob, top: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write(array: np.ndarray, path: str, job: RenderJob, top: int, folders: set[str]) -> None:
+    folder = os.path.dirname(path)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
     palette = job.palette if array.dtype == np.uint8 else None
     framed = array.dtype == np.uint8  # burn(framed=True) lays uint8 maps out as PNG rows
-    path.write_bytes(encode_png(array, palette, job.compression, top, framed))
+    data = encode_png(array, palette, job.compression, top, framed)
+    with open(path, "wb") as file:
+        file.write(data)
 
 
 _STATE: tuple[Sequence[Item], RenderJob] | None = None
