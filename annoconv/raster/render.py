@@ -98,8 +98,8 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
                 for k, result in enumerate(results)]
     folders: set[str] = set()  # made in this chunk: one mkdir per folder, not per file
     for k, plan, array in zip(where, plans, arrays):
-        top = max([value for _, value in plan.steps], default=plan.background)
-        _write(array, os.path.join(job.root, masks[k]), job, max(top, plan.background), folders)
+        top = max([plan.background] + [value for _, value in plan.steps])  # the largest value it may hold
+        _write(array, os.path.join(job.root, masks[k]), job, top, folders)
         results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
                               plan.ignore)
     return results
