@@ -10,7 +10,7 @@ from typing import Any
 from ._io import atomic_output, gc_paused
 from .errors import AnnoconvError, LossError, OptionError, WriteError
 from .formats import get_format
-from .formats._base import FEATURE_KINDS, FEATURE_TESTS, FEATURES, Context, Format, item_features
+from .formats._base import FEATURES, Context, FeatureCounter, Format
 from .ir import Dataset
 from .report import Report, Severity
 
@@ -41,27 +41,14 @@ def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: 
 def predict_losses(dataset: Dataset, fmt: str) -> Report:
     """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
     format_ = get_format(fmt)
-    lossy = frozenset(FEATURES) - format_.capabilities.native  # only these can appear in the report
-    lossy_tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in lossy]
-    tests: dict[type, list[tuple[str, Callable[[Any], bool]]]] = {}  # annotation type -> its tests
+    counter = FeatureCounter(frozenset(FEATURES) - format_.capabilities.native)  # only these can be lost
     occurrences: Counter[str] = Counter()  # feature -> annotations (or items) using it
     items_using: Counter[str] = Counter()  # feature -> items using it
     for item in dataset.items:
-        features = [feature for feature in item_features(item) if feature in lossy]
-        for annotation in item.annotations:
-            if annotation.kind in lossy:
-                features.append(annotation.kind)
-            kind_tests = tests.get(type(annotation))
-            if kind_tests is None:
-                kind_tests = tests[type(annotation)] = [
-                    (feature, test) for feature, test in lossy_tests
-                    if issubclass(type(annotation), FEATURE_KINDS.get(feature, object))]
-            for feature, test in kind_tests:
-                if test(annotation):
-                    features.append(feature)
-        if features:
-            occurrences.update(features)
-            items_using.update(set(features))
+        counts = counter.count(item)
+        if counts:
+            occurrences.update(counts)
+            items_using.update(counts.keys())
     colored = sum(label.color is not None for label in dataset.labels)
     if colored:
         occurrences["label-color"] = colored

@@ -13,6 +13,7 @@ writing and by the writer when it records them, so the two can be compared.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,34 @@ FEATURE_KINDS: dict[str, type] = {"rotated-box": Box, "polygon-multipart": Polyg
 
 def item_features(item: Item) -> list[str]:
     return ["subset"] if item.subset is not None else []
+
+
+class FeatureCounter:
+    """Which of ``features`` an item uses, and how often (per annotation; ``subset`` per item).
+
+    Only the tests of features in ``features`` run, and of those only the ones that apply to each
+    annotation's type (:data:`FEATURE_KINDS`), so that counting stays cheap on large datasets."""
+
+    def __init__(self, features: frozenset[str]) -> None:
+        self.features = features
+        self.tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in features]
+        self.by_type: dict[type, list[tuple[str, Callable[[Annotation], bool]]]] = {}
+
+    def count(self, item: Item) -> Counter[str]:
+        features = self.features
+        counts: Counter[str] = Counter(feature for feature in item_features(item) if feature in features)
+        for annotation in item.annotations:
+            if annotation.kind in features:
+                counts[annotation.kind] += 1
+            tests = self.by_type.get(type(annotation))
+            if tests is None:
+                tests = self.by_type[type(annotation)] = [
+                    (feature, test) for feature, test in self.tests
+                    if issubclass(type(annotation), FEATURE_KINDS.get(feature, object))]
+            for feature, test in tests:
+                if test(annotation):
+                    counts[feature] += 1
+        return counts
 
 
 @dataclass(frozen=True)

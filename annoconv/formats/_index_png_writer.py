@@ -22,7 +22,7 @@ from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
-from ._base import FEATURE_TESTS, Context
+from ._base import FEATURES, Context, FeatureCounter
 
 SIDECAR = "labels.json"
 SIDECAR_VERSION = 1
@@ -60,17 +60,10 @@ def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:
 def record_losses(dataset: Dataset, context: Context) -> None:
     """Record, per item, every feature the format does not hold as it is (counts per annotation)."""
     capabilities, name = context.format.capabilities, context.format.name
-    # Only features this format does not hold need testing (the others record nothing).
-    tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if capabilities.loss(feature, name)]
+    # Only features this format does not hold need counting (the others record nothing).
+    counter = FeatureCounter(frozenset(feature for feature in FEATURES if capabilities.loss(feature, name)))
     for item in dataset.items:
-        counts: Counter[str] = Counter(annotation.kind for annotation in item.annotations)
-        for feature, test in tests:
-            used = sum(1 for annotation in item.annotations if test(annotation))
-            if used:
-                counts[feature] += used
-        if item.subset is not None:
-            counts["subset"] += 1
-        for feature, count in counts.items():
+        for feature, count in counter.count(item).items():
             context.record_loss(feature, item=item, count=count)
     colored = sum(label.color is not None for label in dataset.labels)
     if colored:

@@ -47,6 +47,8 @@ def _deflate(raw: bytes | memoryview, compression: Compression, sixteen_bit: boo
 def framed_map(height: int, width: int, fill: int) -> np.ndarray:
     """A (height, width) uint8 map filled with ``fill``, laid out as PNG rows: each row is preceded
     in memory by its filter byte (0), so :func:`encode_png` deflates the buffer without a copy."""
+    if fill == 0:  # zeroed pages come from the OS on first touch: untouched background costs nothing
+        return np.zeros((height, width + 1), dtype=np.uint8)[:, 1:]
     rows = np.full((height, width + 1), fill, dtype=np.uint8)  # one memset
     rows[:, 0] = 0
     return rows[:, 1:]
