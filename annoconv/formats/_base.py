@@ -13,7 +13,6 @@ writing and by the writer when it records them, so the two can be compared.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,23 +74,25 @@ class FeatureCounter:
     def __init__(self, features: frozenset[str]) -> None:
         self.features = features
         self.tests = [(feature, test) for feature, test in FEATURE_TESTS.items() if feature in features]
-        self.by_type: dict[type, list[tuple[str, Callable[[Annotation], bool]]]] = {}
+        # annotation type -> (its kind if that is counted, else None; the tests that apply to it)
+        self.by_type: dict[type, tuple[str | None, list[tuple[str, Callable[[Annotation], bool]]]]] = {}
 
-    def count(self, item: Item) -> Counter[str]:
-        features = self.features
-        counts: Counter[str] = Counter(feature for feature in item_features(item) if feature in features)
+    def count(self, item: Item) -> dict[str, int]:
+        counts = {feature: 1 for feature in item_features(item) if feature in self.features}
         for annotation in item.annotations:
-            if annotation.kind in features:
-                counts[annotation.kind] += 1
-            tests = self.by_type.get(type(annotation))
-            if tests is None:
-                tests = self.by_type[type(annotation)] = [
-                    (feature, test) for feature, test in self.tests
-                    if issubclass(type(annotation), FEATURE_KINDS.get(feature, object))]
+            kind, tests = self.by_type.get(type(annotation)) or self._of(type(annotation))
+            if kind is not None:
+                counts[kind] = counts.get(kind, 0) + 1
             for feature, test in tests:
                 if test(annotation):
-                    counts[feature] += 1
+                    counts[feature] = counts.get(feature, 0) + 1
         return counts
+
+    def _of(self, kind: type) -> tuple[str | None, list[tuple[str, Callable[[Annotation], bool]]]]:
+        entry = self.by_type[kind] = (
+            kind.kind if kind.kind in self.features else None,  # type: ignore[attr-defined]
+            [(feature, test) for feature, test in self.tests if issubclass(kind, FEATURE_KINDS.get(feature, object))])
+        return entry
 
 
 @dataclass(frozen=True)
