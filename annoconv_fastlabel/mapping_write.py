@@ -34,6 +34,7 @@ import numpy as np
 from annoconv.formats._base import Capabilities
 from annoconv.ir import (Annotation, Box, Caption, Item, Keypoints, Label, LabelSet, Mask, Point, Polygon, Polyline,
                          Tag)
+from annoconv.ir.annotations import group_slots
 from annoconv.report import Code, Report, Severity
 
 from .mapping_geometry import circle_ring, flat, mask_regions, oriented, signed_areas
@@ -128,19 +129,7 @@ class TaskWriter:
         if any(annotation.z_order for annotation in source):
             source = sorted(source, key=lambda annotation: annotation.z_order)
         out: list[dict[str, Any]] = []
-        slots: list[Any] = []  # an annotation, or the member list of a group
-        groups: dict[Any, list[Annotation]] = {}
-        for annotation in source:
-            if annotation.group is not None and type(annotation) in _GROUPED:
-                key = (annotation.group, annotation.label)
-                members = groups.get(key)
-                if members is None:
-                    members = groups[key] = []
-                    slots.append(members)
-                members.append(annotation)
-            else:
-                slots.append(annotation)
-        for slot in slots:
+        for slot in group_slots(source, _GROUPED):
             if type(slot) is list:
                 parts = _split_group(slot)
                 if len(parts) > 1:

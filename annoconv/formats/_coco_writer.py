@@ -37,6 +37,7 @@ import numpy as np
 from .._io import dump_json
 from ..ir import (Annotation, Box, Caption, Dataset, Item, Keypoints, Label, Mask, Point, Polygon, Polyline, Tag,
                   geometry, rle)
+from ..ir.annotations import group_slots
 from ..raster import polygon_mask
 from ..report import Code, Severity
 from ._base import Context
@@ -140,29 +141,18 @@ class CocoWriter:
     # --- annotations --------------------------------------------------------------------------
     def _annotations(self, item: Item, image_id: Any) -> list[dict[str, Any]]:
         """The item's COCO annotations in item order; a group is written where its first member is."""
-        slots: list[Any] = []  # a written annotation, or the member list of a group
-        groups: dict[Any, list[Annotation]] = {}
+        kept = []
         for ann in item.annotations:
-            kind = type(ann)
-            if kind in _DROPPED:
+            if type(ann) in _DROPPED:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
-            elif ann.group is None or kind not in _GROUPABLE:
-                slots.append(self._object(item, image_id, [ann]))
             else:
-                key = (ann.group, ann.label)
-                members = groups.get(key)
-                if members is None:
-                    members = groups[key] = []
-                    slots.append(members)
-                members.append(ann)
-        if not groups:
-            return slots
+                kept.append(ann)
         out: list[dict[str, Any]] = []
-        for slot in slots:
+        for slot in group_slots(kept, _GROUPABLE):
             if type(slot) is list:
                 out.extend(self._object(item, image_id, parts) for parts in _split_group(slot))
             else:
-                out.append(slot)
+                out.append(self._object(item, image_id, [slot]))
         return out
 
     def _object(self, item: Item, image_id: Any, parts: list[Annotation]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ saying what shape was expected and what was given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from math import isfinite
 from typing import Any, ClassVar
 
@@ -437,3 +437,21 @@ class Caption(Annotation):
 KINDS: dict[str, type[Annotation]] = {
     cls.kind: cls for cls in (Box, Polygon, Polyline, Point, Keypoints, Mask, Tag, Caption)
 }
+
+
+def group_slots(annotations: Sequence[Annotation], groupable: Collection[type]) -> list[Any]:
+    """``annotations`` in order, each annotation of a ``groupable`` type that has a ``group`` gathered
+    with the others of the same (group, label) into one list, placed where its first member is."""
+    slots: list[Any] = []  # an annotation, or the member list of a group
+    groups: dict[Any, list[Annotation]] = {}
+    for annotation in annotations:
+        if annotation.group is None or type(annotation) not in groupable:
+            slots.append(annotation)
+            continue
+        key = (annotation.group, annotation.label)
+        members = groups.get(key)
+        if members is None:
+            members = groups[key] = []
+            slots.append(members)
+        members.append(annotation)
+    return slots
