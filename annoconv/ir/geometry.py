@@ -104,7 +104,12 @@ def many_points_bounds(point_sets: Sequence[ArrayF]) -> ArrayF:
         return np.zeros((0, 4))
     lengths = np.fromiter((len(points) for points in point_sets), dtype=np.int64, count=len(point_sets))
     starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
-    points = np.concatenate(point_sets).astype(np.float64, copy=False)
+    return run_bounds(np.concatenate(point_sets).astype(np.float64, copy=False), starts)
+
+
+def run_bounds(points: ArrayF, starts: np.ndarray) -> ArrayF:
+    """xyxy bounds (N, 4) of the runs of an (M, 2) point array that begin at ``starts`` (ascending,
+    each run non-empty, the last one running to the end)."""
     return np.concatenate([np.minimum.reduceat(points, starts), np.maximum.reduceat(points, starts)], axis=1)
 
 

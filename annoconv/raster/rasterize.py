@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 
 from ..errors import SchemaError
-from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline
+from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline, geometry
 from ..report import Code, Report
 from .png import framed_map
 from .spans import ring_spans, shape_spans
@@ -263,16 +263,15 @@ def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]],
     if not len(lengths):
         return
     ring_starts = np.cumsum(lengths) - lengths
-    shape_starts = np.flatnonzero(np.concatenate(([True], shape_of_ring[1:] != shape_of_ring[:-1])))
-    low = np.minimum.reduceat(np.minimum.reduceat(points, ring_starts), shape_starts).tolist()
-    high = np.maximum.reduceat(np.maximum.reduceat(points, ring_starts), shape_starts).tolist()
+    first_rings = np.flatnonzero(np.concatenate(([True], shape_of_ring[1:] != shape_of_ring[:-1])))
+    bounds = geometry.run_bounds(points, ring_starts[first_rings]).tolist()  # a shape's rings are consecutive
     for plan, ranges in zip(plans, shape_ranges):
         for step, shapes in ranges.items():
             if len(shapes) == 1:
-                plan.extents[step] = (*low[shapes.start], *high[shapes.start])
+                plan.extents[step] = tuple(bounds[shapes.start])
             else:
-                plan.extents[step] = (min(low[s][0] for s in shapes), min(low[s][1] for s in shapes),
-                                      max(high[s][0] for s in shapes), max(high[s][1] for s in shapes))
+                plan.extents[step] = (min(bounds[s][0] for s in shapes), min(bounds[s][1] for s in shapes),
+                                      max(bounds[s][2] for s in shapes), max(bounds[s][3] for s in shapes))
 
 
 # What painting loses beyond the conversion to pixels itself: (code, message) aggregation keys.
