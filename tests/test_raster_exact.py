@@ -17,7 +17,8 @@ from raster_reference import annotation_pixels, paint, region_pixels
 from annoconv.ir import Box, ImageRef, Item, Mask, Polygon
 from annoconv.raster.rasterize import burn, plan_instances, plan_semantic, polygon_mask, rasterize
 
-EXACT = settings(max_examples=int(os.environ.get("ANNOCONV_EXACT_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXACT = settings(max_examples=int(os.environ.get("ANNOCONV_EXACT_EXAMPLES", "150")), deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow])
 MAX_SIDE = 9
 
 
