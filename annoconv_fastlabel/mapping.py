@@ -63,7 +63,7 @@ def labels_from_tasks(tasks: list[Any], classes: list[dict[str, Any]] | None = N
     """
     report = report if report is not None else Report()
     base = labels_from_classes(classes, report, where=classes_where) if classes is not None else LabelSet()
-    collector = LabelCollector()
+    collector = LabelCollector(frozenset(label.name for label in base if label.keypoints))
     for task in tasks if isinstance(tasks, list) else ():
         annotations = task.get("annotations") if isinstance(task, dict) else None
         if isinstance(annotations, list):

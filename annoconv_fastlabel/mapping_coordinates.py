@@ -12,12 +12,12 @@ Coordinates are FastLabel's, which are the IR's: float64 absolute pixels, pixel-
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 from itertools import chain
 from math import isfinite
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from annoconv.ir import Box, Item, Keypoints
@@ -62,10 +62,10 @@ class DeferredCoordinates:
         """Convert every pending coordinate at once and fill in the geometry; ``bad(pending, JSON path
         suffix, problem)`` is called for each annotation with a value that is not a finite number
         (it raises, or the annotation is left out)."""
-        values, triples = _bulk(self.chunks), _bulk(self.pose_chunks)
+        values, triples = _bulk(self.chunks), _bulk(self.pose_chunks, 3)
         if values is None or triples is None:
             self._drop_bad(bad)
-            values, triples = _bulk(self.chunks), _bulk(self.pose_chunks)
+            values, triples = _bulk(self.chunks), _bulk(self.pose_chunks, 3)
             assert values is not None and triples is not None, "every remaining coordinate was checked"
         pairs = values.reshape(-1, 2)  # every chunk holds whole x, y pairs
         rows = np.fromiter(map(len, self.chunks), dtype=np.int64, count=len(self.chunks)) // 2
@@ -132,17 +132,23 @@ def _chunk_count(kind: int, structure: Any) -> int:
     return sum(structure) if kind == SEGMENTATION else 1
 
 
-def _bulk(chunks: list[list[Any]]) -> np.ndarray | None:
-    """All values of ``chunks`` as one read-only float64 array, or None if any is not a finite number."""
-    flat = list(chain.from_iterable(chunks))
-    if not {*map(type, flat)} <= NUMBERS:  # array('d') would take True as 1.0
-        return None
+_CHUNKS = list[list[float]]  # msgspec refuses bools, strings and null for float, in C
+
+
+def _bulk(chunks: list[list[Any]], width: int = 2) -> np.ndarray | None:
+    """All values of ``chunks`` as one read-only float64 array, or None if any is not a finite
+    number; ``width`` 3: [x, y, v] triples, whose v must also be 0 or 1."""
     try:
-        values = np.frombuffer(array("d", flat), dtype=np.float64)
-    except (TypeError, OverflowError):
+        msgspec.convert(chunks, _CHUNKS)
+        values = np.fromiter(chain.from_iterable(chunks), np.float64, count=sum(map(len, chunks)))
+    except (msgspec.ValidationError, TypeError, ValueError, OverflowError):
         return None
     if not np.isfinite(values).all():
         return None
+    if width == 3:
+        visibility = values[2::3]
+        if not ((visibility == 0) | (visibility == 1)).all():
+            return None
     values.flags.writeable = False  # views inherit it
     return values
 
@@ -153,9 +159,12 @@ def _first_bad(parts: list[tuple[int, Any, list[list[Any]], Any]]) -> tuple[str,
         for position, chunk in enumerate(chunks):
             for i, value in enumerate(chunk):
                 if type(value) in NUMBERS and isfinite(value):
-                    continue
-                problem = f"coordinates must be finite numbers, got {value!r}" if type(value) in NUMBERS else \
-                    f"coordinates must be numbers, got {kind_of(value)}"
+                    if kind != POSE or i % 3 != 2 or value == 0 or value == 1:
+                        continue
+                    problem = f"keypoint visibility must be 1 (visible) or 0 (invisible), got {value!r}"
+                else:
+                    problem = f"coordinates must be finite numbers, got {value!r}" if type(value) in NUMBERS else \
+                        f"coordinates must be numbers, got {kind_of(value)}"
                 return _value_path(kind, structure, position, i), problem
     return None
 

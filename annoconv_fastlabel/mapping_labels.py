@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from copy import deepcopy
+from operator import itemgetter
 from typing import Any
 
 from annoconv._io import json_kind as kind_of
@@ -178,8 +179,9 @@ class LabelCollector:
     attribute names and types, keypoint keys, names and edges). Malformed entries are passed over:
     the task reader reports them where they are."""
 
-    def __init__(self) -> None:
+    def __init__(self, keyed: frozenset[str] = frozenset()) -> None:
         self.seen: dict[str, dict[str, Any]] = {}
+        self.keyed = keyed  # values whose given class declares keypoints: the tasks' keys are not needed
 
     def add(self, annotation: Any) -> None:
         if not isinstance(annotation, dict):
@@ -189,7 +191,7 @@ class LabelCollector:
             return
         info = self.seen.get(value)
         attributes = annotation.get("attributes")
-        points = annotation.get("keypoints")
+        points = annotation.get("keypoints") if value not in self.keyed else None
         if info is not None and not attributes and not points:
             return  # the common case: nothing new to learn
         if info is None:
@@ -345,6 +347,6 @@ def classes_from_labels(labels: LabelSet, report: Report | None = None, *,
 def _keys_of(points: list[Any]) -> list[Any] | None:
     """The ``key`` of every point, or None when a point is not an object with one."""
     try:
-        return [point["key"] for point in points]
+        return list(map(itemgetter("key"), points))
     except (TypeError, KeyError):
         return None

@@ -42,7 +42,9 @@ annotations checked one by one, to name the place of the error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
 from math import isfinite
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,7 @@ ROTATION_TYPES = frozenset({"bbox", "polygon", "segmentation", "keypoint", "line
 _WITHOUT_POINTS = frozenset({"classification", "pose_estimation"})
 _WITH_KEYPOINTS = frozenset({"bbox", "pose_estimation"})
 _CLASSES: dict[int, Any] = {BOX: Box, POLYGON: Polygon, LINE: Polyline, POINT: Point}
+_KEY, _VALUE = itemgetter("key"), itemgetter("value")
 _FLAT_RULES = {  # type -> (kind, what the points are, exact count or None, minimum count)
     "bbox": (BOX, "4 numbers x1, y1, x2, y2", 4, 4),
     "polygon": (POLYGON, "a flat list x1, y1, x2, y2, ... of at least 3 points", None, 6),
@@ -96,7 +99,7 @@ class TaskReader:
         self.coordinates = DeferredCoordinates()
         self.ids: set[str] = set()
         self.label_info: dict[str, Any] = {}
-        self.keypoint_index: dict[str, dict[str, int]] = {}
+        self.keypoint_index: dict[str, tuple[dict[str, int], list[str]]] = {}
 
     # --- errors -------------------------------------------------------------------------------
     def _skipped(self, exc: AnnoconvError, code: Code, item: str | None, annotation: Any = None) -> None:
@@ -364,8 +367,8 @@ class TaskReader:
         if type(points) is not list:
             raise SchemaError(f"'keypoints' must be a list of {{key, value}} objects, got {kind_of(points)}",
                               location=at + ".keypoints", item=describe)
-        names = self._keypoint_index(value, points)
-        placed = _placed_in_label_order(points, names)
+        names, keys = self._keypoint_index(value, points)
+        placed = _placed_in_label_order(points, keys)
         if placed is not None:  # the usual case, checked in a few comprehensions
             values, rows = placed
             obj = Keypoints._prevalidated((), *common)
@@ -404,17 +407,19 @@ class TaskReader:
         self.coordinates.part(pending, POSE, obj, [values], (rows, len(names), positions))
         return obj
 
-    def _keypoint_index(self, value: str, points: list[Any]) -> dict[str, int]:
-        """Keypoint key -> position in the label's order (cached), or in the task's when the label has none."""
-        index = self.keypoint_index.get(value)
-        if index is None:
-            label = self.labels.get(value)
-            if label is not None and label.keypoints:
-                index = self.keypoint_index[value] = {key: i for i, key in enumerate(label.keypoints)}
-            else:
-                keys = [p["key"] for p in points if type(p) is dict and type(p.get("key")) is str]
-                index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-        return index
+    def _keypoint_index(self, value: str, points: list[Any]) -> tuple[dict[str, int], list[str]]:
+        """(keypoint key -> position, the keys in order): the label's order (cached), or the task's
+        when the label has none."""
+        cached = self.keypoint_index.get(value)
+        if cached is not None:
+            return cached
+        label = self.labels.get(value)
+        if label is not None and label.keypoints:
+            keys = list(label.keypoints)
+            cached = self.keypoint_index[value] = ({key: i for i, key in enumerate(keys)}, keys)
+            return cached
+        keys = list(dict.fromkeys(p["key"] for p in points if type(p) is dict and type(p.get("key")) is str))
+        return {key: i for i, key in enumerate(keys)}, keys
 
     def _circle(self, raw: dict[str, Any], common: _Common, extras: dict[str, Any], at: str,
                 describe: str) -> Polygon:
@@ -440,19 +445,19 @@ class TaskReader:
                                        if not any(a is obj for obj in pending.objects)]
 
 
-def _placed_in_label_order(points: list[Any], names: dict[str, int]) -> tuple[list[Any], list[int]] | None:
+def _placed_in_label_order(points: list[Any], keys: list[str]) -> tuple[list[Any], list[int]] | None:
     """(flat x, y, v values, row of each placed point) when ``points`` hold every declared key once,
-    in the declared order, with valid [x, y, v] or empty values; None sends the points through the
-    general loop, which says what is wrong."""
+    in the declared order, each with a ``value`` that is [] or a list of 3; None sends the points
+    through the general loop, which says what is wrong. The values themselves (numbers, v 0 or 1)
+    are checked in bulk by DeferredCoordinates.resolve."""
     try:
-        if len(points) != len(names) or [point["key"] for point in points] != list(names):
+        if list(map(_KEY, points)) != keys:
             return None
-        given = [point.get("value") for point in points]
-    except (TypeError, KeyError, AttributeError):
+        given = list(map(_VALUE, points))
+        rows = [row for row, xyv in enumerate(given) if xyv]
+        placed = [given[row] for row in rows]
+        if placed and ({*map(type, placed)} != {list} or {*map(len, placed)} != {3}):
+            return None
+    except (TypeError, KeyError):
         return None
-    rows = [row for row, xyv in enumerate(given) if xyv]
-    placed = [given[row] for row in rows]
-    if not all(type(xyv) is list and len(xyv) == 3 and (xyv[2] == 1 or xyv[2] == 0)
-               and type(xyv[2]) in NUMBERS for xyv in placed):
-        return None
-    return [number for xyv in placed for number in xyv], rows
+    return list(chain.from_iterable(placed)), rows
