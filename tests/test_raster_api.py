@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 import annoconv
@@ -199,3 +201,36 @@ def test_rle_of_another_size_is_a_schema_error_naming_item_and_annotation() -> N
     mask = Mask.from_array(np.ones((4, 4), np.uint8), label="cat", id=9)
     with pytest.raises(SchemaError, match=r"annotation 9 .*item 'a'.*\[4, 4\] differs from the image size \[8, 10\]"):
         annoconv.rasterize(_item(mask), {"cat": 1})
+
+
+# --- what painting loses: notes against a brute-force reference ------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-4, 12), st.integers(-4, 10), st.integers(0, 9), st.integers(0, 9),
+                          st.booleans()), min_size=1, max_size=40),
+       st.sampled_from(["instance", "semantic"]))
+def test_loss_notes_match_a_brute_force_reference(boxes: list[tuple[int, int, int, int, bool]], mode: str) -> None:
+    """Hidden = an instance that covers a pixel centre alone but shows no pixel in the map (checked
+    by a histogram of the whole map); clipped / outside / no pixel from the box and the image."""
+    shapes = []
+    for k, (x, y, w, h, as_polygon) in enumerate(boxes):
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=float) / 2 + 0.25 * (k % 2)
+        shapes.append(Polygon([[corners]], label="cat", id=k) if as_polygon else
+                      Box((*corners[0], *corners[2]), label="cat", id=k))
+    item = _item(*shapes)
+    report = Report()
+    out = annoconv.rasterize(item, {"cat": 1}, mode, report=report)
+    present = set(np.unique(out).tolist())
+    expected = set()
+    for k, shape in enumerate(shapes):
+        x1, y1, x2, y2 = shape.bounds().tolist()
+        alone = annoconv.rasterize(_item(shape), {"cat": 1}, mode)
+        if not alone.any():
+            outside = x2 <= 0 or y2 <= 0 or x1 >= 10 or y1 >= 8
+            expected.add((Code.COORDINATE_CLIPPED if outside else Code.PRECISION_REDUCED, k))
+            continue
+        if x1 < 0 or y1 < 0 or x2 > 10 or y2 > 8:
+            expected.add((Code.COORDINATE_CLIPPED, k))
+        if mode == "instance" and k + 1 not in present:
+            expected.add((Code.PRECISION_REDUCED, k))
+    assert {(issue.code, issue.annotation) for issue in report.issues} == expected

@@ -35,7 +35,7 @@ from ..errors import SchemaError
 from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline, geometry
 from ..report import Code, Report
 from .png import framed_map
-from .spans import ring_spans, shape_spans
+from .spans import Spans, ring_spans, shape_spans
 from .staircase import contours
 
 Mode = Literal["semantic", "instance"]
@@ -70,6 +70,8 @@ class Plan:
     ignore: int | None = None  # the value crowd regions are painted with, when they are
     empty: list[int] = field(default_factory=list)  # filled by burn(): steps that painted no pixel
     extents: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)  # burn(): polygon bounds
+    # burn(), instance plans: columns c1..c2-1 and rows r1..r2-1 holding the pixels a polygon step painted
+    pixels: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -250,6 +252,7 @@ def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
     _record_extents(plans, shape_ranges, points, lengths, shape_of_ring)
     sizes = np.array(shape_size, dtype=np.int64).reshape(-1, 2)
     spans = ring_spans(points, lengths, shape_of_ring, sizes[:, 0], sizes[:, 1])
+    _record_pixels(plans, shape_ranges, spans)
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
@@ -274,6 +277,25 @@ def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]],
                                       max(bounds[s][2] for s in shapes), max(bounds[s][3] for s in shapes))
 
 
+def _record_pixels(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], spans: Spans) -> None:
+    """The tight pixel bounds of every polygon / rotated-box step that painted (instance maps only:
+    the hidden-instance check needs them), from its spans (sorted by shape)."""
+    if not len(spans.row) or not any(plan.instances for plan in plans):
+        return
+    shape, row, start, stop = spans
+    first = np.flatnonzero(np.concatenate(([True], shape[1:] != shape[:-1])))
+    bounds = dict(zip(shape[first].tolist(), zip(
+        np.minimum.reduceat(start, first).tolist(), np.minimum.reduceat(row, first).tolist(),
+        np.maximum.reduceat(stop, first).tolist(), (np.maximum.reduceat(row, first) + 1).tolist())))
+    for plan, ranges in zip(plans, shape_ranges):
+        if plan.instances:
+            for step, shapes in ranges.items():
+                painted = [bounds[k] for k in shapes if k in bounds]
+                if painted:
+                    plan.pixels[step] = (min(b[0] for b in painted), min(b[1] for b in painted),
+                                         max(b[2] for b in painted), max(b[3] for b in painted))
+
+
 # What painting loses beyond the conversion to pixels itself: (code, message) aggregation keys.
 OUTSIDE = (Code.COORDINATE_CLIPPED, "shape lies outside the image: nothing painted")
 CLIPPED = (Code.COORDINATE_CLIPPED, "shape extends beyond the image: clipped at its border")
@@ -292,9 +314,9 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
     empty = set(plan.empty)
     unique = Counter(value for _, value in plan.steps) if plan.instances else Counter()
     notes: list[Note] = []
-    extents = [_bounds(plan, step, annotation) for step, (annotation, _) in enumerate(plan.steps)] \
-        if plan.instances else []
-    coverable = _coverable(extents)
+    pixels = [_pixel_bounds(plan, step, annotation, height, width) for step, (annotation, _) in
+              enumerate(plan.steps)] if plan.instances else []
+    coverable = _coverable([own for own, _ in pixels], [cover for _, cover in pixels])
     for step, (annotation, value) in enumerate(plan.steps):
         if isinstance(annotation, (Box, Polygon)):
             x1, y1, x2, y2 = _extent(plan, step, annotation)
@@ -308,7 +330,7 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
             notes.append((*NO_PIXEL, annotation.id))
             continue
         if unique[value] == 1 and step not in empty and coverable[step] \
-                and not _shows(plan, step, array, annotation, value):
+                and not _shows(array, pixels[step][0] or pixels[step][1], value):
             notes.append((*HIDDEN, annotation.id))
     return notes
 
@@ -321,60 +343,85 @@ def _extent(plan: Plan, step: int, annotation: Box | Polygon) -> tuple[float, fl
     return x1, y1, x2, y2
 
 
-def _bounds(plan: Plan, step: int, annotation: Annotation) -> Sequence[float] | None:
-    return _extent(plan, step, annotation) if isinstance(annotation, (Box, Polygon)) else annotation.bounds()
+PixelBounds = tuple[int, int, int, int]  # columns c1..c2-1, rows r1..r2-1
+
+
+def _pixel_bounds(plan: Plan, step: int, annotation: Annotation, height: int, width: int
+                  ) -> tuple[PixelBounds | None, PixelBounds | None]:
+    """(tight bounds of the pixels ``step`` painted, None when not known; bounds holding every
+    pixel it may have painted, None for anywhere). Boxes, polygons and masks know their pixels;
+    lines and dots drawn by OpenCV get their bounds widened by the line width and a pixel."""
+    if step in plan.pixels:
+        return plan.pixels[step], plan.pixels[step]
+    kind = type(annotation)
+    if kind is Box and not annotation.rotated:  # type: ignore[attr-defined]
+        # the columns whose centre c + 0.5 lies in [x1, x2), as _paint_box paints them
+        c1, r1, c2, r2 = np.ceil(annotation.xyxy - 0.5).tolist()  # type: ignore[attr-defined]
+        box = (int(min(max(c1, 0), width)), int(min(max(r1, 0), height)),
+               int(min(max(c2, 0), width)), int(min(max(r2, 0), height)))
+        return box, box
+    bounds = annotation.bounds()
+    if bounds is None:
+        return None, None
+    if kind is Mask:  # the foreground's pixel bounds
+        exact = tuple(int(v) for v in bounds.tolist())
+        return exact, exact  # type: ignore[return-value]
+    margin = (plan.line_width or 0.0) + 1.0
+    x1, y1, x2, y2 = bounds.tolist()
+    return None, (int(max(np.floor(x1 - margin), 0)), int(max(np.floor(y1 - margin), 0)),
+                  int(min(np.ceil(x2 + margin), width)), int(min(np.ceil(y2 + margin), height)))
 
 
 _FEW = 32  # steps below which plain Python beats the (n, n) arrays
 
 
-def _may_be_covered(extents: list[Sequence[float] | None], step: int) -> bool:
+def _may_be_covered(owns: list[PixelBounds | None], covers: list[PixelBounds | None], step: int) -> bool:
     """:func:`_coverable` of one step."""
-    own = extents[step]
+    own = owns[step]
     if own is None:
         return True
-    x1, y1, x2, y2 = own
-    overlapping = [other for other in extents[step + 1:]
-                   if other is None or (other[0] < x2 and other[2] > x1 and other[1] < y2 and other[3] > y1)]
+    c1, r1, c2, r2 = own
+    overlapping = [other for other in covers[step + 1:]
+                   if other is None or (other[0] < c2 and other[2] > c1 and other[1] < r2 and other[3] > r1)]
     if not overlapping:
         return False
     if any(other is None for other in overlapping):
         return True
-    return (min(o[0] for o in overlapping) <= x1 and min(o[1] for o in overlapping) <= y1  # type: ignore[index]
-            and max(o[2] for o in overlapping) >= x2 and max(o[3] for o in overlapping) >= y2)  # type: ignore[index]
+    return (min(o[0] for o in overlapping) <= c1 and min(o[1] for o in overlapping) <= r1  # type: ignore[index]
+            and max(o[2] for o in overlapping) >= c2 and max(o[3] for o in overlapping) >= r2)  # type: ignore[index]
 
 
-def _coverable(extents: list[Sequence[float] | None]) -> list[bool]:
-    """Per step, a cheap necessary condition for being hidden: the later shapes that overlap its
-    bounds together span all of them (unknown bounds, None: assume they may). One (n, n) pass."""
-    count = len(extents)
+def _coverable(owns: list[PixelBounds | None], covers: list[PixelBounds | None]) -> list[bool]:
+    """Per step, a cheap necessary condition for being hidden: the later steps whose pixel bounds
+    overlap the pixels it painted together span them (unknown pixels, None: assume they may).
+    Pixels, not continuous bounds: a later shape can cover every painted pixel without spanning
+    the shape. One (n, n) pass."""
+    count = len(owns)
     if count <= _FEW:
-        return [_may_be_covered(extents, step) for step in range(count)]
-    known = np.array([extent is not None for extent in extents])
-    bounds = np.array([extent if extent is not None else (-np.inf, -np.inf, np.inf, np.inf) for extent in extents],
-                      dtype=np.float64).reshape(count, 4)
-    x1, y1, x2, y2 = (bounds[:, k] for k in range(4))
+        return [_may_be_covered(owns, covers, step) for step in range(count)]
+    known = np.array([own is not None for own in owns])
+    own = np.array([b if b is not None else (0, 0, 0, 0) for b in owns], dtype=np.float64).reshape(count, 4)
+    cover = np.array([b if b is not None else (-np.inf, -np.inf, np.inf, np.inf) for b in covers],
+                     dtype=np.float64).reshape(count, 4)
+    x1, y1, x2, y2 = (own[:, k] for k in range(4))
+    u1, v1, u2, v2 = (cover[:, k] for k in range(4))
     later = np.triu(np.ones((count, count), dtype=bool), 1)  # [i, j]: j painted after i
-    overlapping = later & (x1[None, :] < x2[:, None]) & (x2[None, :] > x1[:, None]) \
-        & (y1[None, :] < y2[:, None]) & (y2[None, :] > y1[:, None])
-    low_x = np.where(overlapping, x1[None, :], np.inf).min(axis=1)
-    low_y = np.where(overlapping, y1[None, :], np.inf).min(axis=1)
-    high_x = np.where(overlapping, x2[None, :], -np.inf).max(axis=1)
-    high_y = np.where(overlapping, y2[None, :], -np.inf).max(axis=1)
+    overlapping = later & (u1[None, :] < x2[:, None]) & (u2[None, :] > x1[:, None]) \
+        & (v1[None, :] < y2[:, None]) & (v2[None, :] > y1[:, None])
+    low_x = np.where(overlapping, u1[None, :], np.inf).min(axis=1)
+    low_y = np.where(overlapping, v1[None, :], np.inf).min(axis=1)
+    high_x = np.where(overlapping, u2[None, :], -np.inf).max(axis=1)
+    high_y = np.where(overlapping, v2[None, :], -np.inf).max(axis=1)
     spanned = (low_x <= x1) & (low_y <= y1) & (high_x >= x2) & (high_y >= y2)
     return (~known | (overlapping.any(axis=1) & spanned)).tolist()
 
 
-def _shows(plan: Plan, step: int, array: np.ndarray, annotation: Annotation, value: int) -> bool:
-    """Whether ``value`` appears in the annotation's bounding window (cheaper than a full histogram)."""
-    line_width = plan.line_width
-    bounds = _bounds(plan, step, annotation)
-    if bounds is None:
+def _shows(array: np.ndarray, window: PixelBounds | None, value: int) -> bool:
+    """Whether ``value`` appears within the pixel bounds ``window`` (None: the whole map);
+    cheaper than a histogram of the map."""
+    if window is None:
         return bool((array == value).any())
-    margin = (line_width or 0.0) + 1.0
-    height, width = array.shape
-    c1, r1 = (int(min(max(np.floor(v - margin), 0), limit)) for v, limit in zip(bounds[:2], (width, height)))
-    c2, r2 = (int(min(max(np.ceil(v + margin), 0), limit)) for v, limit in zip(bounds[2:], (width, height)))
+    c1, r1, c2, r2 = window
     return bool((array[r1:r2, c1:c2] == value).any())
 
 
