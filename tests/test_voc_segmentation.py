@@ -5,6 +5,7 @@ maps, labelme2voc's and labelformat's PNG-only trees). Fixtures are made in tmp_
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -496,3 +497,16 @@ def test_cli_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["convert", "annoconv", "voc", str(tmp_path / "in.json"), str(tmp_path / "bad"), "-q",
                  "--void-borders", "-2"]) == 4
     assert "void_borders" in capsys.readouterr().err
+
+
+def test_objects_read_with_their_masks_are_one_coco_annotation_each(tmp_path: Path) -> None:
+    """VOC -> COCO: an XML object and its SegmentationObject mask (a Box and a Mask in one group)
+    are one COCO annotation, bbox from the box and segmentation from the mask, not two objects."""
+    annoconv.write(shapes_dataset(), "voc", tmp_path / "voc")
+    annoconv.convert("voc", "coco", tmp_path / "voc", tmp_path / "c.json")
+    document = json.loads((tmp_path / "c.json").read_text())
+    image_id = next(image["id"] for image in document["images"] if image["file_name"].endswith("a.jpg"))
+    objects = [a for a in document["annotations"] if a["image_id"] == image_id]
+    assert len(objects) == len(xml_names(tmp_path / "voc/Annotations/img/a.xml")) == 4
+    assert [isinstance(a["segmentation"], dict) for a in objects] == [False, True, True, True]
+    assert objects[3]["bbox"] == [1, 11, 9, 5] and objects[3]["area"] == 21

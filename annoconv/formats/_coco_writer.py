@@ -3,7 +3,8 @@
 Every object annotation gets ``id``, ``image_id``, ``category_id``, ``segmentation``, ``area``,
 ``bbox`` ([x, y, width, height], continuous pixels) and ``iscrowd``. Annotations sharing a
 ``group`` and label are written as one COCO annotation: several polygons become one
-multi-part polygon, and a Keypoints annotation joins the shape of its group. Values the
+multi-part polygon, an unrotated Box is the ``bbox`` of the polygons or mask of its group (VOC
+objects read with their masks), and a Keypoints annotation joins the shape of its group. Values the
 reader kept in ``extras`` (the source ``bbox`` and ``area``, unknown fields) are written back
 as they were, so COCO -> COCO keeps every field.
 
@@ -167,6 +168,9 @@ class CocoWriter:
         points = parts[-1] if type(parts[-1]) is Keypoints else None
         if kind is not Keypoints:
             segmentation, bbox, area = self._geometry(item, main, parts, source)
+            box = parts[-2] if points is not None else parts[-1]
+            if kind is not Box and type(box) is Box and "coco:bbox" not in source:  # a group's box is its bbox
+                bbox = self._box_xywh(box, item)  # type: ignore[arg-type]
         else:
             segmentation, bbox, area = [], source.get("coco:bbox"), source.get("coco:area")
         if points is not None:
@@ -283,20 +287,25 @@ def _keypoint_names(category: dict[str, Any], label: Label) -> None:
 
 
 def _split_group(members: list[Annotation]) -> list[list[Annotation]]:
-    """Parts of one COCO annotation: polygons (+ keypoints last), or a box/mask (+ keypoints last);
-    whatever does not fit is written alone."""
+    """Parts of one COCO annotation: its segmentation (polygons, or one mask) and/or one unrotated
+    box as its bbox, keypoints last; whatever does not fit is written alone."""
     if len(members) == 1:
         return [members]
-    polygons: list[Annotation] = [m for m in members if type(m) is Polygon]
-    others: list[Annotation] = [m for m in members if type(m) is not Polygon and type(m) is not Keypoints]
-    keypoints: list[Annotation] = [m for m in members if type(m) is Keypoints]
-    if polygons and not others:
-        head, rest = polygons + keypoints[:1], keypoints[1:]
-    elif len(others) == 1 and not polygons:
-        head, rest = others + keypoints[:1], keypoints[1:]
-    else:
+    polygons = [m for m in members if type(m) is Polygon]
+    masks = [m for m in members if type(m) is Mask]
+    boxes = [m for m in members if type(m) is Box]
+    keypoints = [m for m in members if type(m) is Keypoints]
+    shapes: list[Annotation] = polygons if not masks else masks if len(masks) == 1 and not polygons else []
+    if len(boxes) > 1 or (boxes and shapes and not _box_joins(boxes[0], shapes[0])) or (masks and not shapes):
         return [[m] for m in members]
-    return [head] + [[m] for m in rest]
+    return [shapes + boxes + keypoints[:1]] + [[m] for m in keypoints[1:]]
+
+
+def _box_joins(box: Annotation, shape: Annotation) -> bool:
+    """Whether a box can be the bbox of its group's segmentation without losing anything of its own."""
+    return (not box.rotated and box.score == shape.score  # type: ignore[attr-defined]
+            and box.attributes == shape.attributes and box.iscrowd == shape.iscrowd
+            and not any(key.startswith("coco:") for key in box.extras))
 
 
 def _xywh(xyxy: np.ndarray) -> list[float]:
