@@ -234,3 +234,14 @@ def test_loss_notes_match_a_brute_force_reference(boxes: list[tuple[int, int, in
         if mode == "instance" and k + 1 not in present:
             expected.add((Code.PRECISION_REDUCED, k))
     assert {(issue.code, issue.annotation) for issue in report.issues} == expected
+
+
+@pytest.mark.parametrize("mode", ["semantic", "instance"])
+def test_an_object_given_as_box_and_outline_is_painted_by_its_outline(mode: str) -> None:
+    """A Box and a Polygon of one group and label are one object: its pixels are the outline's, not
+    the box's (a VOC object read with its mask); one instance, not two."""
+    outline = Polygon([[[[1, 1], [4, 1], [4, 3], [1, 3]]]], label="cat", group="g")
+    out = annoconv.rasterize(_item(_box(0, 0, 6, 5, group="g"), outline, _box(8, 6, 10, 8, "dog")),
+                             {"cat": 1, "dog": 2}, mode)
+    assert out[1:3, 1:4].all() and np.count_nonzero(out) == 6 + 4
+    assert sorted(np.unique(out).tolist()) == [0, 1, 2]

@@ -271,3 +271,18 @@ def test_detection_from_masks_and_rotated_boxes(tmp_path: Path) -> None:
         ("geometry-converted", "Mask written as its bounding box (yolo)"): 2,
         ("geometry-converted", "Rotated box written as its axis-aligned bounding box (yolo)"): 1,
         ("geometry-converted", "empty mask (no foreground pixel) dropped"): 1}
+
+
+@pytest.mark.parametrize("fmt, row", [
+    ("yolo", ["1", "0.2", "0.3", "0.2", "0.4"]),  # the box
+    ("yolo-obb", ["1", "0.1", "0.1", "0.3", "0.1", "0.3", "0.5", "0.1", "0.5"]),  # the box's corners
+    ("yolo-seg", ["1", "0.15", "0.2", "0.25", "0.2", "0.25", "0.4", "0.15", "0.4"]),  # the outline
+])
+def test_an_object_given_as_box_and_outline_is_one_row(tmp_path: Path, fmt: str, row: list[str]) -> None:
+    """A Box and a Polygon of one group and label (one object, as a VOC object with its mask is read)
+    are one row, not two; an ungrouped box next to it stays a row of its own."""
+    outline = Polygon([[[[15, 10], [25, 10], [25, 20], [15, 20]]]], label="dog", group=3)
+    write(dataset_of(Box((10, 5, 30, 25), label="dog", group=3), outline, Box((0, 0, 10, 10), label="cat")),
+          fmt, tmp_path / "out")
+    written = rows(tmp_path / "out")
+    assert len(written) == 2 and written[0] == row and written[1][0] == "0"

@@ -4,8 +4,9 @@ Writes ``Annotations/<id>.xml`` per item, ``ImageSets/Main/<split>.txt`` and
 ``<label>_<split>.txt`` per subset (items without a subset in ``default``; ``trainval`` = ``train`` +
 ``val`` when both exist and no ``trainval`` subset does), and ``labelmap.txt`` (every label, in
 order, with its colour, parts and actions; ``background`` first when segmentation PNGs are written),
-and the segmentation PNGs and lists of :mod:`._voc_segmentation`. Images are not copied. Coordinates: see :mod:`._voc_xml`
-(``xmin = x1 + 1``, ...); rounded to whole pixels (halves up) unless ``keep_floats``.
+and the segmentation PNGs and lists of :mod:`._voc_segmentation`. Images are not copied.
+Coordinates: see :mod:`._voc_xml` (``xmin = x1 + 1``, ...); rounded to whole pixels (halves up)
+unless ``keep_floats``.
 
 Item id: the item's id; when the id is the image path (COCO, labelme), without the image
 extension. ``filename`` is the image path's base name when the image sits in the id's folder, else

@@ -1,6 +1,8 @@
 """IR -> YOLO label files (one ``.txt`` per image) and data.yaml / obj.data (see :mod:`._yolo_output`).
 
-Each object is one row ``class v1 v2 ...``; the class index is the label's position in one class
+Each object is one row ``class v1 v2 ...`` (an object given both as a Box and as a Polygon or
+Mask of the same ``group`` and label is written once: by its box in yolo and yolo-obb, by its
+outline in yolo-seg); the class index is the label's position in one class
 order (``class_order``: the label set's order, alphabetical, or a names file / data.yaml) used for
 the label files and data.yaml alike. Coordinates are IR pixels divided by the image size
 (width for x, height for y) — a box is written as its centre and size, ``cx = (x1 + x2) / 2 / W``,
@@ -28,6 +30,7 @@ import numpy as np
 from ..errors import AnnoconvError, OptionError, SchemaError
 from ..image_header import image_size
 from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon, geometry
+from ..ir.annotations import doubled_objects
 from ..report import Code, Severity
 from ._base import Context
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
@@ -263,10 +266,15 @@ class YoloWriter:
             return self._pose_objects(item)
         out: list[tuple[Any, ...]] = []
         shape_of = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task]
+        boxes, outlines = doubled_objects(item.annotations)  # one row per object: its box, or for yolo-seg its outline
+        twins = outlines if self.task != "segment" else boxes
         for ann in item.annotations:
             kind = type(ann)
             if kind not in _SHAPES:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
+                continue
+            if twins and id(ann) in twins:
+                self._shape_losses(item, ann)  # what writing it on its own would have lost
                 continue
             geometry = shape_of(item, ann)
             if geometry is not None:

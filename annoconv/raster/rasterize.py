@@ -33,6 +33,7 @@ import shapely
 
 from ..errors import SchemaError
 from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygon, Polyline, geometry
+from ..ir.annotations import doubled_objects
 from ..report import Code, Report
 from .png import framed_map
 from .spans import Spans, ring_spans, shape_spans
@@ -210,8 +211,13 @@ def _dtype_for(top: int) -> type:
 
 
 def _paintable(item: Item, line_width: float | None, report: Report | None) -> list[Annotation]:
+    """The annotations to paint; an object given both as a box and as its outline (a Polygon or
+    Mask of the same group and label) is painted by its outline alone."""
     out = []
+    boxes, _ = doubled_objects(item.annotations)
     for annotation in item.annotations:
+        if boxes and id(annotation) in boxes:
+            continue
         if drawable(annotation, line_width):
             out.append(annotation)
         elif isinstance(annotation, LINE_KINDS) and report is not None:
