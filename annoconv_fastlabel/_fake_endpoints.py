@@ -139,7 +139,8 @@ class _Endpoints:
         project = self._project(q.get("project"))
         tags = set(multi.get("tags", []))
         return [t for t in project.tasks.values()
-                if q.get("status") in (None, t.get("status")) and q.get("externalStatus") in (None, t.get("externalStatus"))
+                if q.get("status") in (None, t.get("status"))
+                and q.get("externalStatus") in (None, t.get("externalStatus"))
                 and q.get("taskName") in (None, t.get("name")) and (not tags or tags & set(t.get("tags") or []))]
 
     def _create_task(self, body: dict[str, Any]) -> str:
@@ -242,10 +243,12 @@ class _Endpoints:
         ids_to_keys = {kp["id"]: kp["key"] for kp in class_keypoints.values()}
         if annotation.get("keypoints") is None and annotation["type"] != "pose_estimation":
             return out
-        out["keypoints"] = [{"key": kp.get("key"), "name": class_keypoints.get(kp.get("key"), {}).get("name", kp.get("key")),
-                             "value": kp.get("value") or [],
-                             "edges": [ids_to_keys.get(e, e) for e in class_keypoints.get(kp.get("key"), {}).get("edges", [])]}
-                            for kp in annotation.get("keypoints") or []]
+        out["keypoints"] = []
+        for kp in annotation.get("keypoints") or []:
+            defined = class_keypoints.get(kp.get("key"), {})
+            out["keypoints"].append({"key": kp.get("key"), "name": defined.get("name", kp.get("key")),
+                                     "value": kp.get("value") or [],
+                                     "edges": [ids_to_keys.get(e, e) for e in defined.get("edges", [])]})
         return out
 
     def _decode_image(self, data: Any) -> tuple[bytes, int, int]:

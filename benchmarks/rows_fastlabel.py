@@ -50,12 +50,11 @@ def ops(ctx: Context) -> list[Op]:
     ctx.notes.append(f"FastLabel tasks: {len(document['tasks'])} tasks, {shapes} annotations "
                      f"({tasks.stat().st_size / 1e6:.1f} MB), made by {how}")
     out: list[Op] = []
+    memory = _memory_ops(ctx, document)
     if ctx.want("fastlabel-coco"):
         out.append(annoconv_convert_op("annoconv.fastlabel-coco", "annoconv fastlabel -> coco", "fastlabel-coco",
                                        "fastlabel", "coco", tasks, ctx.out / "annoconv_fastlabel.json"))
-        mapping = _mapping_op(ctx, document)
-        if mapping is not None:
-            out.append(mapping)
+        out.extend(op for op in memory if op.row == "fastlabel-coco")
         op = peer_op(ctx, "fastlabel", "sdk.coco", "FastLabel SDK export_coco", "fastlabel-coco",
                      {"op": "fastlabel.coco", "tasks": str(tasks)}, ctx.out / "sdk_coco" / "annotations.json")
         if op is not None:
@@ -65,9 +64,7 @@ def ops(ctx: Context) -> list[Op]:
         out.append(annoconv_convert_op("annoconv.fastlabel-png", "annoconv fastlabel -> semantic-png, 1 worker",
                                        "fastlabel-png", "fastlabel", "semantic-png", tasks,
                                        ctx.out / "annoconv_fastlabel_png", palette="fastlabel", workers=1))
-        memory = _png_from_memory_op(ctx, document)
-        if memory is not None:
-            out.append(memory)
+        out.extend(op for op in memory if op.row == "fastlabel-png")
     for mode, rows in (("semantic", ("semantic-png", "fastlabel-png")), ("instance", ("instance-png",))):
         wanted = [row for row in rows if row in ctx.rows]
         if wanted:
@@ -79,29 +76,26 @@ def ops(ctx: Context) -> list[Op]:
     return out
 
 
-def _mapping_op(ctx: Context, document: dict[str, Any]) -> Op | None:
-    try:
-        from annoconv_fastlabel import tasks_to_dataset
-    except Exception as exc:
-        ctx.skip("annoconv.fastlabel-mapping", "fastlabel-coco", f"skipped: {describe(exc)}")
-        return None
-    tasks, classes = document["tasks"], document["annotations"]
-    return Op("annoconv.fastlabel-mapping", "annoconv tasks_to_dataset (in memory)", "fastlabel-coco",
-              lambda: tasks_to_dataset(tasks, classes), annoconv=True)
-
-def _png_from_memory_op(ctx: Context, document: dict[str, Any]) -> Op | None:
-    """The SDK's own starting point: the tasks and classes already decoded, as the API returns them."""
+def _memory_ops(ctx: Context, document: dict[str, Any]) -> list[Op]:
+    """annoconv_fastlabel from the tasks and classes already decoded, the SDK's own starting point
+    (as the API returns them): the mapping alone (fastlabel-coco) and the PNG export (fastlabel-png)."""
+    wanted = [(key, row) for key, row in (("annoconv.fastlabel-mapping", "fastlabel-coco"),
+                                          ("annoconv.fastlabel-png-memory", "fastlabel-png")) if ctx.want(row)]
     try:
         import annoconv
         from annoconv_fastlabel import tasks_to_dataset
     except Exception as exc:
-        ctx.skip("annoconv.fastlabel-png-memory", "fastlabel-png", f"skipped: {describe(exc)}")
-        return None
+        for key, row in wanted:
+            ctx.skip(key, row, f"skipped: {describe(exc)}")
+        return []
     tasks, classes = document["tasks"], document["annotations"]
     dst = ctx.out / "annoconv_fastlabel_png_memory"
 
-    def run() -> Any:
+    def png() -> Any:
         dataset = tasks_to_dataset(tasks, classes)
         return annoconv.write(dataset, "semantic-png", str(dst), overwrite=True, palette="fastlabel", workers=1)
-    return Op("annoconv.fastlabel-png-memory", "annoconv tasks (in memory) -> semantic-png, 1 worker",
-              "fastlabel-png", run, cleanup=lambda: remove(dst), annoconv=True, output=dst)
+    ops = {"fastlabel-coco": Op("annoconv.fastlabel-mapping", "annoconv tasks_to_dataset (in memory)",
+                                "fastlabel-coco", lambda: tasks_to_dataset(tasks, classes), annoconv=True),
+           "fastlabel-png": Op("annoconv.fastlabel-png-memory", "annoconv tasks (in memory) -> semantic-png, 1 worker",
+                               "fastlabel-png", png, cleanup=lambda: remove(dst), annoconv=True, output=dst)}
+    return [ops[row] for _, row in wanted]

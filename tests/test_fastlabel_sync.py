@@ -171,7 +171,8 @@ def test_pull_keeps_going_when_a_download_fails(server: FakeFastLabel, tmp_path:
 
 def test_pull_refuses_task_names_escaping_the_images_folder(tmp_path: Path) -> None:
     evil = {"id": "x", "name": "../../evil.png", "width": 4, "height": 4, "annotations": []}
-    with FakeFastLabel(token=TOKEN, projects={"p": {"tasks": [evil], "images": {"../../evil.png": IMAGES["empty.png"]}}}) as server:
+    projects = {"p": {"tasks": [evil], "images": {"../../evil.png": IMAGES["empty.png"]}}}
+    with FakeFastLabel(token=TOKEN, projects=projects) as server:
         report = Report()
         pull("p", client=FastLabelClient(TOKEN, server.url), images_dir=tmp_path / "img", report=report)
     assert "not a relative path inside" in report.by_code(Code.ITEM_SKIPPED)[0].detail["reason"]
