@@ -65,7 +65,7 @@ from .errors import (APIConnectionError, APIError, APITimeoutError, Authenticati
                      ConflictError, MissingClassesError, NotFoundError, PermissionDeniedError, RateLimitError,
                      ServerError, SyncError, ValidationError)
 
-_LAZY = {"FastLabelClient": "client", "RateLimiter": "client", "RetryPolicy": "client",
+_LAZY = {"FastLabelClient": "client", "RateLimiter": "throttle", "RetryPolicy": "throttle",
          "pull": "sync", "push": "sync", "PushResult": "sync"}
 
 

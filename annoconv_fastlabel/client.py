@@ -27,15 +27,11 @@ What this client adds to the SDK:
 from __future__ import annotations
 
 import base64
-import email.utils
 import os
 import random as _random
 import tempfile
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -47,79 +43,15 @@ from annoconv.errors import InputPathError
 
 from .errors import (APIConnectionError, APIError, APITimeoutError, ConfigurationError, RateLimitError,
                      UnexpectedResponseError, ValidationError, error_for_status)
+from .throttle import RateLimiter, RetryPolicy, retry_after
+from .uploads import annotation_for_upload, check_upload
 
 DEFAULT_API_URL = "https://api.fastlabel.ai/v1/"
 MAX_LIMIT = 1000                       # the API's largest page
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024    # SDK const.SUPPORTED_IMAGE_SIZE
-UPLOAD_EXTENSIONS = (".png", ".jpg", ".jpeg")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
-REQUESTS_PER_WINDOW, WINDOW_SECONDS = 10_000, 600.0  # README: 10,000 calls per 10 minutes
 
 Timeout = float | tuple[float, float]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How idempotent requests are retried.
-
-    ``attempts`` is the number of tries in all (1 = never retry). Retry *n* (0-based) waits the
-    server's ``Retry-After`` when given, else ``min(max_backoff, backoff * 2**n)`` scaled by a
-    random factor in [0.5, 1) ("equal jitter": spreads clients apart, never waits ~0 s).
-    A ``Retry-After`` longer than ``max_retry_after`` seconds is not waited for: the error is raised.
-    """
-
-    attempts: int = 6
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = WINDOW_SECONDS
-
-    def delay(self, retry: int, rng: Callable[[], float]) -> float:
-        ceiling = min(self.max_backoff, self.backoff * 2.0 ** retry)
-        return ceiling * (0.5 + 0.5 * rng())
-
-
-class RateLimiter:
-    """At most ``limit`` requests in any ``period`` seconds (a sliding window of send times).
-
-    :meth:`acquire` blocks (through ``sleep``) until a request may go; :meth:`pause` holds every
-    request back for a while (a 429's ``Retry-After``). Thread-safe; one limiter may be shared by
-    several clients that use the same token.
-    """
-
-    def __init__(self, limit: int = REQUESTS_PER_WINDOW, period: float = WINDOW_SECONDS, *,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
-        if limit < 1 or period <= 0:
-            raise ValueError(f"RateLimiter: need limit >= 1 and period > 0, got {limit}, {period}")
-        self.limit, self.period = limit, period
-        self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
-        self._paused_until = float("-inf")
-        self._lock = threading.Lock()
-        self.waited = 0.0  # seconds spent waiting, in all
-
-    def acquire(self) -> float:
-        """Wait until a request may be sent, count it as sent, and return the seconds waited."""
-        waited = 0.0
-        with self._lock:
-            while True:
-                now = self._clock()
-                while self._sent and self._sent[0] <= now - self.period:
-                    self._sent.popleft()
-                wait = self._paused_until - now
-                if len(self._sent) >= self.limit:
-                    wait = max(wait, self._sent[0] + self.period - now)
-                if wait <= 0:
-                    self._sent.append(now)
-                    self.waited += waited
-                    return waited
-                self._sleep(wait)
-                waited += wait
-
-    def pause(self, seconds: float) -> None:
-        """Hold every request back for ``seconds`` from now."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
 class _Secret:
@@ -135,49 +67,6 @@ class _Secret:
 
     def __repr__(self) -> str:
         return "'***'"
-
-
-def validate_upload(path: str | Path) -> int:
-    """Check, without reading it, that FastLabel accepts the image at ``path`` (png/jpg/jpeg,
-    <= 20 MB) and return its size in bytes; else ValidationError (InputPathError if unreadable)."""
-    p = Path(path)
-    if p.suffix.lower() not in UPLOAD_EXTENSIONS:
-        raise ValidationError(f"FastLabel accepts only png, jpg and jpeg images, not {p.suffix or 'no extension'!r}",
-                              location=str(p))
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise InputPathError("image file not found (needed for the upload)", file=p) from None
-    except OSError as exc:
-        raise InputPathError(f"cannot read the image: {exc.strerror or exc}", file=p) from None
-    if p.is_dir():
-        raise InputPathError("is a directory, expected an image file", file=p)
-    if size > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"image is {size / 2**20:.1f} MB; FastLabel accepts at most 20 MB", location=str(p))
-    return size
-
-
-def check_upload(path: str | Path) -> bytes:
-    """The bytes of the image at ``path`` after :func:`validate_upload`."""
-    validate_upload(path)
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputPathError(f"cannot read the image: {exc.strerror or exc}", file=path) from None
-
-
-def annotation_for_upload(annotation: Mapping[str, Any], content: str) -> dict[str, Any]:
-    """A copy of a task annotation as create/update bodies carry it (what the SDK's
-    ``delete_extra_annotations_parameter`` leaves, in the same key order): without ``id``, ``title``,
-    ``color``, keypoint ``edges``/``name`` and attribute ``title``/``name``/``type``, plus ``content``."""
-    out = {key: value for key, value in annotation.items() if key not in ("id", "title", "color")}
-    out["content"] = content
-    if "keypoints" in out:
-        out["keypoints"] = [{k: v for k, v in keypoint.items() if k not in ("edges", "name")}
-                            for keypoint in annotation.get("keypoints") or []]
-    out["attributes"] = [{k: v for k, v in attribute.items() if k not in ("title", "name", "type")}
-                         for attribute in annotation.get("attributes") or []]
-    return out
 
 
 class FastLabelClient:
@@ -490,23 +379,8 @@ def _error(response: requests.Response, where: str, item: str | None) -> APIErro
     kwargs: dict[str, Any] = {"status": status, "api_message": message, "body": body, "location": where,
                               "item": item}
     if cls is RateLimitError:
-        kwargs["retry_after"] = _retry_after(response.headers.get("Retry-After"))
+        kwargs["retry_after"] = retry_after(response.headers.get("Retry-After"))
     return cls(problem, **kwargs)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _expect(value: Any, kind: type, where: str) -> Any:

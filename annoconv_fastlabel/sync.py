@@ -37,7 +37,8 @@ from annoconv.ir import Dataset, Item, LabelSet
 from annoconv.report import Code, Report, Severity
 
 from . import mapping, mapping_labels
-from .client import FastLabelClient, validate_upload
+from .client import FastLabelClient
+from .uploads import validate_upload
 from .errors import (APIConnectionError, APIError, AuthenticationError, ConfigurationError, ConflictError,
                      MissingClassesError, NotFoundError, PermissionDeniedError, ServerError, SyncError)
 

@@ -15,7 +15,9 @@ import pytest
 from PIL import Image
 
 from annoconv.errors import AnnoconvError, InputPathError
-from annoconv_fastlabel.client import FastLabelClient, RateLimiter, RetryPolicy, annotation_for_upload
+from annoconv_fastlabel.client import FastLabelClient
+from annoconv_fastlabel.throttle import RateLimiter, RetryPolicy
+from annoconv_fastlabel.uploads import annotation_for_upload
 from annoconv_fastlabel.errors import (APIConnectionError, APIError, APITimeoutError, AuthenticationError,
                                        ConfigurationError, ConflictError, NotFoundError, PermissionDeniedError,
                                        RateLimitError, ServerError, UnexpectedResponseError, ValidationError)

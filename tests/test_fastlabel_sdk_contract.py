@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from annoconv_fastlabel.client import FastLabelClient, RetryPolicy
+from annoconv_fastlabel.client import FastLabelClient
+from annoconv_fastlabel.throttle import RetryPolicy
 from annoconv_fastlabel.errors import APIError
 from annoconv_fastlabel.sync import pull
 from annoconv_fastlabel.testing import FakeFastLabel, RecordedRequest

@@ -17,7 +17,8 @@ import annoconv
 from annoconv.errors import OptionError
 from annoconv.ir import Box, Dataset, ImageRef, Item, Label, LabelSet
 from annoconv.report import Code, Report
-from annoconv_fastlabel.client import FastLabelClient, RetryPolicy
+from annoconv_fastlabel.client import FastLabelClient
+from annoconv_fastlabel.throttle import RetryPolicy
 from annoconv_fastlabel.errors import (AuthenticationError, MissingClassesError, NotFoundError, SyncError)
 from annoconv_fastlabel.sync import PUSH_FAILED, pull, push
 from annoconv_fastlabel.testing import FakeFastLabel, ManualClock
