@@ -73,6 +73,8 @@ class Plan:
     extents: dict[int, tuple[float, float, float, float]] = field(default_factory=dict)  # burn(): polygon bounds
     # burn(), instance plans: columns c1..c2-1 and rows r1..r2-1 holding the pixels a polygon step painted
     pixels: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    keep_spans: bool = False  # burn() keeps each polygon step's spans in ``spans`` (for pixel counts)
+    spans: dict[int, Spans] = field(default_factory=dict)  # shape = the region's number within the step
 
     @property
     def size(self) -> tuple[int, int]:
@@ -259,6 +261,7 @@ def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
     sizes = np.array(shape_size, dtype=np.int64).reshape(-1, 2)
     spans = ring_spans(points, lengths, shape_of_ring, sizes[:, 0], sizes[:, 1])
     _record_pixels(plans, shape_ranges, spans)
+    _keep_spans(plans, shape_ranges, spans, len(shape_size))
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
@@ -300,6 +303,19 @@ def _record_pixels(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], 
                 if painted:
                     plan.pixels[step] = (min(b[0] for b in painted), min(b[1] for b in painted),
                                          max(b[2] for b in painted), max(b[3] for b in painted))
+
+
+def _keep_spans(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], spans: Spans, shapes: int) -> None:
+    """``plan.spans[step]`` for the plans that keep them: views of the step's spans (sorted by shape)."""
+    if not any(plan.keep_spans for plan in plans):
+        return
+    first = np.searchsorted(spans.shape, np.arange(shapes + 1)).tolist()  # each shape's first span
+    for plan, ranges in zip(plans, shape_ranges):
+        if plan.keep_spans:
+            for step, regions in ranges.items():
+                a, b = first[regions.start], first[regions.stop]
+                plan.spans[step] = Spans(spans.shape[a:b] - regions.start, spans.row[a:b], spans.start[a:b],
+                                         spans.stop[a:b])
 
 
 # What painting loses beyond the conversion to pixels itself: (code, message) aggregation keys.
