@@ -125,6 +125,7 @@ class VocWriter:
         splits: dict[str, list[str]] = {}
         segmented: dict[str, list[str]] = {}  # split -> ids with segmentation PNGs
         class_values: dict[str, dict[str, int]] = {}  # id -> label -> 1 / 0 (absent: -1)
+        folders = {annotations}  # made so far: one mkdir per folder, not per file
         for item, voc_id in zip(self.dataset.items, self._ids()):
             try:
                 root, values, painted = self._item(item, voc_id)
@@ -132,7 +133,9 @@ class VocWriter:
                 raise WriteError(f"cannot write as VOC XML: {exc}", file=self.context.source,
                                  item=item.describe()) from None
             target = annotations / f"{voc_id}.xml"
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
             target.write_bytes(xml.to_bytes(root))
             split = self._split(item)
             splits.setdefault(split, []).append(voc_id)
