@@ -205,3 +205,18 @@ def test_two_images_with_one_label_file(tmp_path: Path) -> None:
         annoconv.write(dataset, "yolo", tmp_path / "out")
     report = annoconv.write(dataset, "yolo", tmp_path / "out", on_error="skip")
     assert issues(report, "item-skipped")[0]["item"] == "images/train/a.jpg"
+
+
+def test_a_bad_row_among_many_files_is_found_where_it_is(tmp_path: Path) -> None:
+    """Detection rows of many files are parsed together; one bad row sends the files back to the
+    row-by-row path: the error names its file and line, and under on_error=skip the other rows of
+    every file are read, ids numbered per file."""
+    good = "0 0.5 0.5 0.1 0.1\n1 0.5 0.5 0.2 0.2\n"
+    labels = {f"labels/train/{name}.txt": good for name in "abde"}
+    labels["labels/train/c.txt"] = "0 0.5 0.5 0.1 0.1\n1 0.5 0.5 x 0.1\n"
+    root = ultralytics(tmp_path, labels, {f"images/train/{name}.png": (20, 10) for name in "abcde"})
+    error = error_of("yolo", root, SchemaError, ValueError)
+    assert error.file == str(root / "labels/train/c.txt") and error.location == "line 2, field 4"
+    dataset, report = read("yolo", root, on_error="skip")
+    assert [[a.id for a in item.annotations] for item in dataset.items] == [[1, 2], [1, 2], [1], [1, 2], [1, 2]]
+    assert len(issues(report, "annotation-skipped")) == 1

@@ -39,6 +39,7 @@ from ._yolo_geometry import fit_rotated_box
 from ._yolo_files import names_from_file, read_names_file, read_text
 from ._yolo_layout import Entry, Layout, discover
 
+_BATCH = 1024  # detection label files whose rows are parsed together
 OBB_TOLERANCE = 1e-5  # corners within this fraction of the image size of a rectangle make a rotated Box
 POSE_KEYS = frozenset({"kpt_shape", "flip_idx", "kpt_names", "skeleton"})
 _FIELDS = {"detect": "class x_center y_center width height", "segment": "class x1 y1 x2 y2 ... (3+ points)",
@@ -70,6 +71,7 @@ class YoloReader:
         self.names_origin = layout.names_origin
         self.max_class = -1
         self.current: str | None = None  # the item being read, for reports
+        self.pending: list[tuple[Item, Entry, list[tuple[int, list[str]]]]] = []  # detection files to parse
         self.settings = dict(layout.settings)
         self.kpt_shape = self._kpt_shape() if task == "pose" else (0, 0)
 
@@ -117,6 +119,7 @@ class YoloReader:
                 continue
             items.append(item)
             self.context.step()
+        self._flush()
         for orphan in self.layout.orphans:
             self.report.add(Code.SKIPPED_CONTENT, "label file without an image: not read", file=str(orphan))
         labels = self._labels(any(item.annotations for item in items))
@@ -142,13 +145,41 @@ class YoloReader:
             if fields:
                 rows.append((number, fields))
         width, height = self._size(entry, needed=bool(rows))
-        self.current = entry.ref
         item = Item(entry.ref, ImageRef(entry.ref, width, height), subset=entry.subset)
         if self.task == "detect" and rows and width is not None and height is not None:
-            boxes = self._boxes(rows, width, height)
+            self.pending.append((item, entry, rows))  # parsed with other files' rows at once
+            if len(self.pending) >= _BATCH:
+                self._flush()
+            return item
+        self._fill(item, entry, rows)
+        return item
+
+    def _flush(self) -> None:
+        """The boxes of the pending detection files, parsed and checked together; when any row is
+        off, file by file (and a bad file row by row, which says what is wrong)."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        counts = [len(rows) for _, _, rows in pending]
+        sizes = np.repeat([[item.image.width, item.image.height] for item, _, _ in pending], counts, axis=0)
+        boxes = self._boxes([row for _, _, rows in pending for row in rows], sizes, counts)
+        if boxes is not None:
+            start = 0
+            for item, _, rows in pending:
+                item.annotations.extend(boxes[start:start + len(rows)])
+                start += len(rows)
+            return
+        for item, entry, rows in pending:
+            boxes = self._boxes(rows, np.array([[item.image.width, item.image.height]]), [len(rows)])
             if boxes is not None:
                 item.annotations.extend(boxes)
-                return item
+            else:
+                self._fill(item, entry, rows)
+
+    def _fill(self, item: Item, entry: Entry, rows: list[tuple[int, list[str]]]) -> None:
+        """The annotations of ``rows`` one by one (errors located at their line)."""
+        self.current = entry.ref
+        width, height = item.image.width, item.image.height
         ordinal = 0
         for number, fields in rows:
             try:
@@ -162,7 +193,6 @@ class YoloReader:
                 continue
             ordinal += 1
             item.annotations.extend(annotations)
-        return item
 
     def _size(self, entry: Entry, needed: bool) -> tuple[int | None, int | None]:
         """(width, height) from the image header; a missing or unreadable image is an error when the
@@ -204,9 +234,10 @@ class YoloReader:
                         "4-vertex Polygon", severity=Severity.INFO, item=self.current, annotation=ordinal, line=number)
         return [Polygon.from_rings(points, label=label, id=ordinal)]
 
-    def _boxes(self, rows: list[tuple[int, list[str]]], width: int, height: int) -> list[Box] | None:
-        """Every row of a detection label file at once, when all are well-formed (None sends them
-        through :meth:`_row` one by one, which says what is wrong)."""
+    def _boxes(self, rows: list[tuple[int, list[str]]], sizes: np.ndarray, counts: list[int]) -> list[Box] | None:
+        """Boxes of the detection rows of one or more files (``counts`` rows each; ``sizes``: (R, 2)
+        image width, height per row), ids numbered from 1 in each file, when all rows are
+        well-formed (None sends them through :meth:`_row` one by one, which says what is wrong)."""
         if any(len(fields) != 5 for _, fields in rows):
             return None
         try:
@@ -224,13 +255,15 @@ class YoloReader:
             labels = [self.names.get(index) for index in classes.astype(np.int64).tolist()]
             if None in labels:
                 return None
+        width, height = sizes[:, 0], sizes[:, 1]
         xyxy = np.stack([(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height],
                         axis=1)
         if not np.isfinite(xyxy).all():
             return None
         xyxy.flags.writeable = False
+        ordinals = (np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts) + 1).tolist()
         return [Box._prevalidated((corners, 0.0), label, ordinal)
-                for ordinal, (corners, label) in enumerate(zip(xyxy, labels), 1)]
+                for ordinal, corners, label in zip(ordinals, xyxy, labels)]
 
     def _keypoints(self, values: np.ndarray, scale: np.ndarray, number: int, label: str,
                    ordinal: int) -> Keypoints:
