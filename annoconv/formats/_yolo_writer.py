@@ -14,7 +14,8 @@ unknown the item is an error, or under on_error=skip it is not written (``image-
 
 What each format writes, and what becomes of the rest, follows its Capabilities (``yolo.py``):
 every conversion and drop is recorded through ``Context.record_loss`` so that the prediction
-matches. ``yolo-pose`` pairs a Keypoints annotation with the box, polygon or mask of the same
+matches: conversions and dropped fields counted per item, dropped annotations each by its id.
+``yolo-pose`` pairs a Keypoints annotation with the box, polygon or mask of the same
 ``group`` and label (the box of a polygon or mask is its bounding box); a shape without keypoints
 gets K unlabelled points, keypoints without a shape the box of their labelled points (INFO).
 """
@@ -102,6 +103,7 @@ def _row_of(lengths: np.ndarray) -> np.ndarray:
 class YoloWriter:
     def __init__(self, dataset: Dataset, path: Path, context: Context, task: str) -> None:
         self.dataset = dataset
+        self.tally: dict[str, int] = {}  # feature -> annotations of the current item that lose it
         self.context = context
         self.report = context.report
         self.task = task
@@ -243,13 +245,18 @@ class YoloWriter:
                         "fractions of it)", severity=Severity.ERROR, item=item.id, error=error.message)
         return None
 
-    def _common_losses(self, item: Item, annotation: Annotation) -> None:
+    def _common_losses(self, annotation: Annotation) -> None:
         if annotation.score is not None:
-            self.context.record_loss("score", item=item, annotation=annotation)
+            self._lose("score")
         if annotation.attributes:
-            self.context.record_loss("attributes", item=item, annotation=annotation)
+            self._lose("attributes")
         if annotation.iscrowd:
-            self.context.record_loss("crowd", item=item, annotation=annotation)
+            self._lose("crowd")
+
+    def _lose(self, feature: str) -> None:
+        """Count a conversion or drop in the item being written: recorded once per item and feature
+        (tens of thousands of per-annotation entries cost ~10 % of a large write)."""
+        self.tally[feature] = self.tally.get(feature, 0) + 1
 
     def _class(self, annotation: Annotation) -> int:
         index = self.index.get(annotation.label)  # type: ignore[arg-type]
@@ -260,10 +267,15 @@ class YoloWriter:
     # --- annotations -> objects (IR pixels) ---------------------------------------------------
     def _objects(self, item: Item) -> list[tuple[Any, ...]]:
         """(kind, class index, annotation, geometry...) per row to write; every loss recorded."""
+        self.tally = {}
         for annotation in item.annotations:
-            self._common_losses(item, annotation)
-        if self.task == "pose":
-            return self._pose_objects(item)
+            self._common_losses(annotation)
+        out = self._pose_objects(item) if self.task == "pose" else self._shape_objects(item)
+        for feature, count in self.tally.items():
+            self.context.record_loss(feature, item=item, count=count)
+        return out
+
+    def _shape_objects(self, item: Item) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
         shape_of = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task]
         boxes, outlines = doubled_objects(item.annotations)  # one row per object: its box, or for yolo-seg its outline
@@ -274,34 +286,34 @@ class YoloWriter:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
                 continue
             if twins and id(ann) in twins:
-                self._shape_losses(item, ann)  # what writing it on its own would have lost
+                self._shape_losses(ann)  # what writing it on its own would have lost
                 continue
             geometry = shape_of(item, ann)
             if geometry is not None:
                 out.append((self.task, self._class(ann), ann, geometry))
         return out
 
-    def _shape_losses(self, item: Item, ann: Annotation) -> None:
-        """Record the conversion of a shape that is not written as it is."""
+    def _shape_losses(self, ann: Annotation) -> None:
+        """Count the conversion of a shape that is not written as it is."""
         if type(ann) is Box:
             if self.task == "segment":
-                self.context.record_loss("box", item=item, annotation=ann)
+                self._lose("box")
             if ann.rotated:  # type: ignore[attr-defined]
-                self.context.record_loss("rotated-box", item=item, annotation=ann)
+                self._lose("rotated-box")
         elif type(ann) is Polygon:
             if self.task != "segment":
-                self.context.record_loss("polygon", item=item, annotation=ann)
+                self._lose("polygon")
             if ann.multipart:  # type: ignore[attr-defined]
-                self.context.record_loss("polygon-multipart", item=item, annotation=ann)
+                self._lose("polygon-multipart")
             if ann.has_holes:  # type: ignore[attr-defined]
-                self.context.record_loss("polygon-holes", item=item, annotation=ann)
+                self._lose("polygon-holes")
         else:
-            self.context.record_loss("mask", item=item, annotation=ann)
+            self._lose("mask")
 
     def _box_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """What the axis-aligned box of a detection or pose row is the bounds of: an xyxy (4,),
         or points (N, 2) (bounded for many rows at once in :func:`_bounds`)."""
-        self._shape_losses(item, ann)
+        self._shape_losses(ann)
         kind = type(ann)
         if kind is Box:
             return ann.corners() if ann.rotated else ann.xyxy  # type: ignore[attr-defined]
@@ -315,7 +327,7 @@ class YoloWriter:
 
     def _ring_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """The one ring a yolo-seg row holds."""
-        self._shape_losses(item, ann)
+        self._shape_losses(ann)
         if type(ann) is Box:
             return ann.corners()  # type: ignore[attr-defined]
         regions = self._regions(item, ann)
@@ -327,7 +339,7 @@ class YoloWriter:
 
     def _quad_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """The 4 corners a yolo-obb row holds."""
-        self._shape_losses(item, ann)
+        self._shape_losses(ann)
         if type(ann) is Box:
             return ann.corners()  # type: ignore[attr-defined]
         regions = self._regions(item, ann)
