@@ -11,13 +11,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
 import annoconv
 from annoconv import (Box, Code, Dataset, ImageRef, Item, Label, LabelSet, Mask, ParseError, Polygon, Report,
                       SchemaError, Severity, Tag, WriteError)
+from annoconv.formats._voc_segmentation import _union
 from annoconv.raster import polygon_mask, voc_palette
+from annoconv.raster.spans import Spans
 from conftest import INTEROP
 
 needs_corpus = pytest.mark.skipif(not INTEROP.is_dir(), reason=f"interop corpus not found at {INTEROP}")
@@ -510,3 +514,18 @@ def test_objects_read_with_their_masks_are_one_coco_annotation_each(tmp_path: Pa
     assert len(objects) == len(xml_names(tmp_path / "voc/Annotations/img/a.xml")) == 4
     assert [isinstance(a["segmentation"], dict) for a in objects] == [False, True, True, True]
     assert objects[3]["bbox"] == [1, 11, 9, 5] and objects[3]["area"] == 21
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12), st.integers(0, 12)), max_size=30))
+def test_union_of_overlapping_spans_counts_each_pixel_once(raw: list[tuple[int, int, int]]) -> None:
+    """The partly-hidden check's union of several regions' spans (row, [start, stop)) against a
+    dense reference."""
+    spans = [(row, min(a, b), max(a, b)) for row, a, b in raw if a != b]
+    dense = np.zeros((6, 12), dtype=bool)
+    for row, start, stop in spans:
+        dense[row, start:stop] = True
+    def region(chunk: list[tuple[int, int, int]]) -> Spans:
+        rows, starts, stops = (np.array([span[k] for span in chunk], dtype=np.int64) for k in range(3))
+        return Spans(np.zeros(len(chunk), dtype=np.int64), rows, starts, stops)
+    assert _union([region(spans[::2]), region(spans[1::2])], [], 6, 12) == int(dense.sum())
