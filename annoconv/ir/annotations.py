@@ -462,13 +462,12 @@ def doubled_objects(annotations: Sequence[Annotation]) -> tuple[set[int], set[in
     i.e. one object's box and its outline, as a VOC object read with its SegmentationObject mask.
     Returns (``id()`` of those boxes, ``id()`` of those outlines): writers that hold one geometry
     per object write one of the two (the box for boxes, the outline for pixels and polygons)."""
-    grouped = [a for a in annotations if a.group is not None]
-    if not grouped:
+    boxes = {(a.group, a.label) for a in annotations if type(a) is Box and a.group is not None}
+    if not boxes:  # the common case, one pass
         return set(), set()
-    both = {(a.group, a.label) for a in grouped if type(a) is Box} & {
-        (a.group, a.label) for a in grouped if type(a) is Polygon or type(a) is Mask}
+    both = boxes & {(a.group, a.label) for a in annotations if type(a) is Polygon or type(a) is Mask}
     if not both:
         return set(), set()
-    twins = [a for a in grouped if (a.group, a.label) in both]
+    twins = [a for a in annotations if (a.group, a.label) in both]
     return ({id(a) for a in twins if type(a) is Box},
             {id(a) for a in twins if type(a) is Polygon or type(a) is Mask})
