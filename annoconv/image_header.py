@@ -45,8 +45,9 @@ def _orientation(image: Image.Image) -> int | None:
     """EXIF orientation without decoding pixels: ``getexif()`` reads JPEG/TIFF/WebP headers, but for
     a PNG it loads the whole image, so there only an eXIf chunk met in the header is used."""
     try:
-        if image.format in ("JPEG", "MPO", "TIFF", "WEBP"):
-            return image.getexif().get(_EXIF_ORIENTATION)
+        if image.format == "TIFF" or (image.format in ("JPEG", "MPO", "WEBP")
+                                      and ("exif" in image.info or "xmp" in image.info)):
+            return image.getexif().get(_EXIF_ORIENTATION)  # (a third of the header's cost: skipped when absent)
         raw = image.info.get("exif")
         if raw:
             exif = Image.Exif()
