@@ -27,6 +27,7 @@ text files in label folders that belong to no image, ``Layout.stray_names`` the 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -363,7 +364,7 @@ def label_path_for(image: Path) -> Path:
     head, sep, tail = text.rpartition("/images/")
     if sep:
         text = f"{head}/labels/{tail}"
-    return Path(text).with_suffix(".txt")
+    return Path(posixpath.splitext(text)[0] + ".txt")  # with_suffix, without a second Path
 
 
 def _images_in(folder: Path) -> list[Path]:
