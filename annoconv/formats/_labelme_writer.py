@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from .._io import Folders
 from ..errors import AnnoconvError, WriteError
 from ..image_header import image_size
 from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
@@ -90,16 +91,16 @@ class LabelmeWriter:
 
     def write(self) -> None:
         self._label_definitions()
+        folders = Folders()
         for item in self.dataset.items:
             relative, document = self._document(item)
-            target = self.root / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
             except TypeError as exc:
                 raise WriteError(f"a value is not JSON-serializable: {exc}", file=relative,
                                  item=item.describe()) from None
-            target.write_bytes(data)
+            with open(folders.ready(self.root / relative), "wb") as file:
+                file.write(data)
             self.context.step()
         self.report.stats["items_written"] = len(self.dataset.items)
         self.report.stats["annotations_written"] = self.shapes

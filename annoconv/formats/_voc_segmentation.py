@@ -56,6 +56,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from .._io import Folders
 from ..errors import AnnoconvError, ParseError, SchemaError, WriteError
 from ..image_header import find_image, image_size
 from ..ir import Annotation, Box, Dataset, ImageRef, Item, Mask, Polygon, Tag, rle
@@ -367,7 +368,7 @@ class SegmentationWriter:
         if not self.pending:
             return
         arrays = burn([pending.plan for pending in self.pending], framed=True)
-        folders: set[Path] = set()  # made in this chunk: one mkdir per folder, not per file
+        folders = Folders()
         for pending, objects in zip(self.pending, arrays):
             item = pending.plan.item
             for code, message, annotation_id in paint_notes(pending.plan, objects):
@@ -379,11 +380,8 @@ class SegmentationWriter:
             classes = cv2.LUT(objects, pending.classes, dst=framed_map(*objects.shape, 0))
             for folder, values, palette in (("SegmentationClass", classes, self.class_palette),
                                             ("SegmentationObject", objects, self.object_palette)):
-                target = self.root / folder / f"{pending.voc_id}.png"
-                if target.parent not in folders:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(target.parent)
-                target.write_bytes(encode_png(values, palette, framed=True))
+                with open(folders.ready(self.root / folder / f"{pending.voc_id}.png"), "wb") as file:
+                    file.write(encode_png(values, palette, framed=True))
             self.written += 1
         self.pending = []
 

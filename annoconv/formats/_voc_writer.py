@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import Folders
 from ..errors import WriteError
 from ..image_header import IMAGE_EXTENSIONS
 from ..ir import Box, Dataset, Item, Mask, Polygon, Tag
@@ -125,18 +126,15 @@ class VocWriter:
         splits: dict[str, list[str]] = {}
         segmented: dict[str, list[str]] = {}  # split -> ids with segmentation PNGs
         class_values: dict[str, dict[str, int]] = {}  # id -> label -> 1 / 0 (absent: -1)
-        folders = {annotations}  # made so far: one mkdir per folder, not per file
+        folders = Folders()
         for item, voc_id in zip(self.dataset.items, self._ids()):
             try:
                 root, values, painted = self._item(item, voc_id)
             except ValueError as exc:  # lxml: a name or value with characters XML cannot hold
                 raise WriteError(f"cannot write as VOC XML: {exc}", file=self.context.source,
                                  item=item.describe()) from None
-            target = annotations / f"{voc_id}.xml"
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            target.write_bytes(xml.to_bytes(root))
+            with open(folders.ready(annotations / f"{voc_id}.xml"), "wb") as file:
+                file.write(xml.to_bytes(root))
             split = self._split(item)
             splits.setdefault(split, []).append(voc_id)
             if painted:

@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from .._io import Folders
 from ..errors import InputPathError, OptionError, SchemaError
 from ..ir import Item
 from ..report import Code, Report
@@ -96,7 +97,7 @@ class Output:
         self.split_items: dict[str, int] = {}
         self.renamed: dict[str, tuple[str, int]] = {}  # subset -> (yaml key, items)
         self.used: dict[str, str] = {}  # label file -> item id
-        self.folders: set[str] = set()  # folders made so far
+        self.folders = Folders()
 
     def split_of(self, item: Item) -> str:
         if item.subset is None or not _folder_name(item.subset):
@@ -132,10 +133,10 @@ class Output:
 
     def commit(self, item: Item, placement: Placement, text: bytes, source: Path | None) -> None:
         """Write the label file, place the image, remember the split."""
-        with open(self._made(placement.label), "wb") as file:
+        with open(self.folders.ready(os.path.join(self.root, placement.label)), "wb") as file:
             file.write(text)
         if source is not None:
-            image = self._made(placement.image)
+            image = self.folders.ready(os.path.join(self.root, placement.image))
             if self.copy == "copy":
                 shutil.copy2(source, image)
             else:
@@ -145,14 +146,6 @@ class Output:
         if item.subset is not None and not self.darknet and yaml_key(placement.split) != placement.split:
             key, count = self.renamed.get(item.subset, (yaml_key(placement.split), 0))
             self.renamed[item.subset] = (key, count + 1)
-
-    def _made(self, relative: str) -> str:
-        """The path of ``relative`` under the root, its folder created (once)."""
-        folder, _, _ = relative.rpartition("/")
-        if folder not in self.folders:
-            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
-            self.folders.add(folder)
-        return os.path.join(self.root, relative)
 
     # --- the description ----------------------------------------------------------------------
     def finish(self, names: list[str], fields: dict[str, Any], tool: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import Folders
 from ..errors import AnnoconvError
 from ..ir import Item
 from .png import Compression, encode_png
@@ -96,7 +97,7 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
         # Find the bad item(s) one by one; the others are still written.
         return [result if k not in where else _one(items[k], masks[k], job)
                 for k, result in enumerate(results)]
-    folders: set[str] = set()  # made in this chunk: one mkdir per folder, not per file
+    folders = Folders()
     for k, plan, array in zip(where, plans, arrays):
         top = max([plan.background] + [value for _, value in plan.steps])  # the largest value it may hold
         _write(array, os.path.join(job.root, masks[k]), job, top, folders)
@@ -112,15 +113,11 @@ def _one(item: Item, mask: str, job: RenderJob) -> Any:
         return str(exc)
 
 
-def _write(array: np.ndarray, path: str, job: RenderJob, top: int, folders: set[str]) -> None:
-    folder = os.path.dirname(path)
-    if folder not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
+def _write(array: np.ndarray, path: str, job: RenderJob, top: int, folders: Folders) -> None:
     palette = job.palette if array.dtype == np.uint8 else None
     framed = array.dtype == np.uint8  # burn(framed=True) lays uint8 maps out as PNG rows
     data = encode_png(array, palette, job.compression, top, framed)
-    with open(path, "wb") as file:
+    with open(folders.ready(path), "wb") as file:
         file.write(data)
 
 
