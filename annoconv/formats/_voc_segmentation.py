@@ -393,8 +393,7 @@ class SegmentationWriter:
         steps = plan.steps
         if len(steps) < 2:
             return
-        bounds = np.array([plan.extents[step] if step in plan.extents else shape.bounds()
-                           for step, (shape, _) in enumerate(steps)])
+        bounds = np.array([plan.bounds(step) for step in range(len(steps))])
         values = np.array([value for _, value in steps])
         meets = ((bounds[:, None, 0] < bounds[None, :, 2]) & (bounds[None, :, 0] < bounds[:, None, 2])
                  & (bounds[:, None, 1] < bounds[None, :, 3]) & (bounds[None, :, 1] < bounds[:, None, 3])
@@ -410,11 +409,7 @@ class SegmentationWriter:
             shapes = [shape for shape in shapes_of[k] if not shape.iscrowd]
             masks = [shape for shape in shapes if type(shape) is Mask]
             spans = [plan.spans[step_of[id(shape)]] for shape in shapes if step_of[id(shape)] in plan.spans]
-            if not masks and len(spans) == 1 and (not len(spans[0].shape) or spans[0].shape[-1] == 0):
-                own = int((spans[0].stop - spans[0].start).sum())  # one region: its spans are disjoint
-            else:
-                own = _union(spans, masks, height, width)
-            hidden = own - int(visible[k])
+            hidden = _union(spans, masks, height, width) - int(visible[k])  # its own pixels, minus those showing
             if hidden and (visible[k] or len(shapes_of[k]) > 1):  # wholly hidden single shapes: paint_notes
                 code, message = PARTLY_HIDDEN if visible[k] else HIDDEN
                 self.report.add(code, message, item=plan.item.id, annotation=shapes_of[k][0].id, pixels=hidden)

@@ -80,6 +80,14 @@ class Plan:
     def size(self) -> tuple[int, int]:
         return item_size(self.item)
 
+    def bounds(self, step: int) -> tuple[float, float, float, float]:
+        """xyxy bounds of a step's annotation (one with geometry): burn() records those of polygons
+        and rotated boxes."""
+        if step in self.extents:
+            return self.extents[step]
+        x1, y1, x2, y2 = self.steps[step][0].bounds().tolist()
+        return x1, y1, x2, y2
+
 
 def rasterize(item: Item, labels: LabelSet | Mapping[str, int] | None = None, mode: Mode = "semantic", *,
               background: int = 0, crowd: CrowdPolicy | None = None, ignore_value: int | None = None,
@@ -341,7 +349,7 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
     coverable = _coverable([own for own, _ in pixels], [cover for _, cover in pixels])
     for step, (annotation, value) in enumerate(plan.steps):
         if isinstance(annotation, (Box, Polygon)):
-            x1, y1, x2, y2 = _extent(plan, step, annotation)
+            x1, y1, x2, y2 = plan.bounds(step)
             if step in empty:
                 outside = x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height
                 notes.append((*(OUTSIDE if outside else NO_PIXEL), annotation.id))
@@ -355,14 +363,6 @@ def paint_notes(plan: Plan, array: np.ndarray) -> list[Note]:
                 and not _shows(array, pixels[step][0] or pixels[step][1], value):
             notes.append((*HIDDEN, annotation.id))
     return notes
-
-
-def _extent(plan: Plan, step: int, annotation: Box | Polygon) -> tuple[float, float, float, float]:
-    """Bounds of a box or polygon: burn() records those of polygons and rotated boxes."""
-    if step in plan.extents:
-        return plan.extents[step]
-    x1, y1, x2, y2 = annotation.bounds().tolist()
-    return x1, y1, x2, y2
 
 
 PixelBounds = tuple[int, int, int, int]  # columns c1..c2-1, rows r1..r2-1
