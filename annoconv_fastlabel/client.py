@@ -43,7 +43,7 @@ from annoconv.errors import InputPathError
 
 from .errors import (APIConnectionError, APIError, APITimeoutError, ConfigurationError, RateLimitError,
                      UnexpectedResponseError, ValidationError, error_for_status)
-from .throttle import RateLimiter, RetryPolicy, retry_after
+from .throttle import RateLimiter, RetryPolicy, parse_retry_after
 from .uploads import annotation_for_upload, check_upload
 
 DEFAULT_API_URL = "https://api.fastlabel.ai/v1/"
@@ -379,7 +379,7 @@ def _error(response: requests.Response, where: str, item: str | None) -> APIErro
     kwargs: dict[str, Any] = {"status": status, "api_message": message, "body": body, "location": where,
                               "item": item}
     if cls is RateLimitError:
-        kwargs["retry_after"] = retry_after(response.headers.get("Retry-After"))
+        kwargs["retry_after"] = parse_retry_after(response.headers.get("Retry-After"))
     return cls(problem, **kwargs)
 
 

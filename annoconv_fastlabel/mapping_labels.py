@@ -206,7 +206,7 @@ class LabelCollector:
                     known[attribute["key"]] = {k: attribute[k] for k in ("name", "type") if k in attribute}
         if isinstance(points, list) and points:
             keys, names, edges = info["keys"], info["names"], info["edges"]
-            if len(points) == len(keys) and _keys_of(points) == keys:
+            if len(points) == len(keys) and keys_of(points) == keys:
                 return  # the keys already known, in order (attributes were handled above)
             for point in points:
                 if not isinstance(point, dict) or not isinstance(point.get("key"), str) or not point["key"]:
@@ -344,7 +344,7 @@ def classes_from_labels(labels: LabelSet, report: Report | None = None, *,
     return deepcopy(out)  # shares nothing with the labels
 
 
-def _keys_of(points: list[Any]) -> list[Any] | None:
+def keys_of(points: list[Any]) -> list[Any] | None:
     """The ``key`` of every point, or None when a point is not an object with one."""
     try:
         return list(map(itemgetter("key"), points))

@@ -54,7 +54,7 @@ from annoconv.report import Code, Report
 
 from .mapping_coordinates import BOX, LINE, NUMBERS, POINT, POLYGON, POSE, SEGMENTATION, DeferredCoordinates, Pending
 from .mapping_geometry import circle_max_deviation, circle_ring
-from .mapping_labels import P, TYPES, detached, kind_of, parse_color
+from .mapping_labels import P, TYPES, detached, keys_of, kind_of, parse_color
 
 _TASK_FIELDS = {"name", "width", "height", "annotations", "tags", "metadatas"}
 _ANNOTATION_FIELDS = {"id", "type", "value", "title", "color", "attributes", "points", "rotation", "keypoints",
@@ -66,7 +66,7 @@ ROTATION_TYPES = frozenset({"bbox", "polygon", "segmentation", "keypoint", "line
 _WITHOUT_POINTS = frozenset({"classification", "pose_estimation"})
 _WITH_KEYPOINTS = frozenset({"bbox", "pose_estimation"})
 _CLASSES: dict[int, Any] = {BOX: Box, POLYGON: Polygon, LINE: Polyline, POINT: Point}
-_KEY, _VALUE = itemgetter("key"), itemgetter("value")
+_VALUE = itemgetter("value")
 _FLAT_RULES = {  # type -> (kind, what the points are, exact count or None, minimum count)
     "bbox": (BOX, "4 numbers x1, y1, x2, y2", 4, 4),
     "polygon": (POLYGON, "a flat list x1, y1, x2, y2, ... of at least 3 points", None, 6),
@@ -451,7 +451,7 @@ def _placed_in_label_order(points: list[Any], keys: list[str]) -> tuple[list[Any
     through the general loop, which says what is wrong. The values themselves (numbers, v 0 or 1)
     are checked in bulk by DeferredCoordinates.resolve."""
     try:
-        if list(map(_KEY, points)) != keys:
+        if keys_of(points) != keys:
             return None
         given = list(map(_VALUE, points))
         rows = [row for row, xyv in enumerate(given) if xyv]

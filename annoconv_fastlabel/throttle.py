@@ -81,7 +81,7 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
-def retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
     if not value:
         return None
