@@ -54,7 +54,8 @@ def check_against_oracle(mask: np.ndarray) -> None:
 
 @st.composite
 def masks(draw: st.DrawFn, max_side: int = 24, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Random masks: noise, or a few rectangles (long runs), in C or Fortran order."""
+    """Random masks: noise, or a few rectangles (long runs), in C, Fortran or strided layout; any
+    nonzero value is foreground."""
     h, w = shape or (draw(st.integers(0, max_side)), draw(st.integers(0, max_side)))
     if draw(st.booleans()):
         mask = draw(arrays(np.bool_, (h, w)))
@@ -64,9 +65,14 @@ def masks(draw: st.DrawFn, max_side: int = 24, shape: tuple[int, int] | None = N
             y0, y1 = sorted(draw(st.integers(0, h)) for _ in range(2))
             x0, x1 = sorted(draw(st.integers(0, w)) for _ in range(2))
             mask[y0:y1, x0:x1] = True
-    if draw(st.booleans()):
-        mask = np.asfortranarray(mask)
-    return mask.astype(draw(st.sampled_from([np.bool_, np.uint8])))
+    dtype = draw(st.sampled_from([np.bool_, np.uint8, np.int32]))
+    mask = mask.astype(dtype) * (-3 if dtype is np.int32 else 1) if dtype is not np.bool_ else mask
+    layout = draw(st.sampled_from(["C", "F", "strided"]))
+    if layout == "F":
+        return np.asfortranarray(mask)
+    if layout == "strided":  # a view that is neither C- nor Fortran-contiguous
+        return np.repeat(mask, 2, axis=1)[:, ::2]
+    return mask
 
 
 @st.composite
