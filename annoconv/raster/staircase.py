@@ -21,42 +21,30 @@ import numpy as np
 from .spans import Spans
 
 
-def chains(spans: Spans) -> np.ndarray:
-    """Chain id of each span (ids numbered in the order the chains start).
+def _in_chains(spans: Spans) -> tuple[Spans, np.ndarray]:
+    """(spans, first): the spans reordered so that each chain's spans are consecutive (rows going
+    down) and chains come grouped by shape in shape order; ``first``: whether each starts a chain.
 
-    Rows of a shape are linked span by span (k-th to k-th) when both rows have the same number of
-    spans and each k-th pair overlaps; otherwise chains break there.
+    The k-th span of a row continues the chain of the k-th span of the row above when both rows
+    of the shape have the same number of spans and the two overlap; otherwise a chain starts.
     """
     shape, row, start, stop = spans
     n = len(row)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
     new_group[1:] = (shape[1:] != shape[:-1]) | (row[1:] != row[:-1])
     group_start = np.flatnonzero(new_group)
     group_size = np.diff(np.append(group_start, n))
     size = np.repeat(group_size, group_size)
-    # Candidate predecessor: the same position in the previous (shape, row) group.
-    index = np.arange(n)
-    prev = index - size
-    candidates = np.flatnonzero(prev >= 0)
-    p = prev[candidates]
+    position = np.arange(n) - np.repeat(group_start, group_size)  # k: the span's place in its row
+    if len(group_size) < n:  # else one span per row everywhere: already in chain order
+        # Sorted by (shape, k, row), the k-th spans of consecutive rows of a shape are neighbours.
+        order = np.lexsort((row, position, shape))
+        shape, row, start, stop, position, size = (a[order] for a in (shape, row, start, stop, position, size))
     linked = np.zeros(n, dtype=bool)
-    linked[candidates] = ((shape[p] == shape[candidates]) & (row[p] == row[candidates] - 1)
-                          & (size[p] == size[candidates])
-                          & (start[candidates] < stop[p]) & (start[p] < stop[candidates]))
-    # Every span points at its predecessor, a chain's first span at itself; pointer jumping
-    # finds each span's first span in log2(longest chain) passes.
-    root = np.where(linked, prev, index)
-    while True:
-        jumped = root[root]
-        if np.array_equal(jumped, root):
-            break
-        root = jumped
-    first = ~linked
-    number = np.cumsum(first) - 1
-    return number[root]
+    linked[1:] = ((shape[1:] == shape[:-1]) & (position[1:] == position[:-1]) & (row[1:] == row[:-1] + 1)
+                  & (size[1:] == size[:-1]) & (start[1:] < stop[:-1]) & (start[:-1] < stop[1:]))
+    return Spans(shape, row, start, stop), ~linked
 
 
 def contours(spans: Spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,16 +53,14 @@ def contours(spans: Spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Contour k is ``vertices[offsets[k]:offsets[k + 1]]``; contours come grouped by shape, in
     shape order.
     """
-    chain = chains(spans)
-    if len(chain) == 0:
+    if len(spans.row) == 0:
         return np.zeros((0, 2), np.int32), np.zeros(1, np.int64), np.zeros(0, np.int64)
-    order = np.argsort(chain, kind="stable")  # rows stay in order within a chain
-    chain = chain[order]
-    shape, row, start, stop = (a[order] for a in spans)
+    (shape, row, start, stop), first = _in_chains(spans)
+    chain = np.cumsum(first) - 1
     left, right = start, stop - 1
     n = len(chain)
     has_next = np.zeros(n, dtype=bool)
-    has_next[:-1] = chain[1:] == chain[:-1]
+    has_next[:-1] = ~first[1:]
     has_prev = np.zeros(n, dtype=bool)
     has_prev[1:] = has_next[:-1]
     nxt = np.minimum(np.arange(n) + 1, n - 1)
@@ -92,7 +78,7 @@ def contours(spans: Spans) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     right_corner_y = np.where(right[nxt] < right, row, row[nxt])
     left_count = left_keep.astype(np.int64) + left_step
     right_count = right_keep.astype(np.int64) + right_step
-    chain_starts = np.flatnonzero(np.concatenate(([True], chain[1:] != chain[:-1])))
+    chain_starts = np.flatnonzero(first)
     per_chain_left = np.add.reduceat(left_count, chain_starts)
     per_chain_right = np.add.reduceat(right_count, chain_starts)
     offsets = np.concatenate(([0], np.cumsum(per_chain_left + per_chain_right)))
