@@ -22,6 +22,7 @@ under later shapes, as Report entries (``coordinate-clipped``, ``precision-reduc
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -420,7 +421,23 @@ def _coverable(owns: list[PixelBounds | None], covers: list[PixelBounds | None])
     the shape. One (n, n) pass."""
     count = len(owns)
     if count <= _FEW:
-        return [_may_be_covered(owns, covers, step) for step in range(count)]
+        # A step is only worth the pairwise check when all later steps together span its pixels:
+        # one pass from the top rules out most steps (~2/3 of the COCO objects).
+        result = [False] * count
+        low_x = low_y = math.inf
+        high_x = high_y = -math.inf
+        for step in range(count - 1, -1, -1):
+            own = owns[step]
+            if own is None or (low_x <= own[0] and low_y <= own[1] and high_x >= own[2] and high_y >= own[3]):
+                result[step] = _may_be_covered(owns, covers, step)
+            cover = covers[step]
+            if cover is None:
+                low_x = low_y = -math.inf
+                high_x = high_y = math.inf
+            else:
+                low_x, low_y = min(low_x, cover[0]), min(low_y, cover[1])
+                high_x, high_y = max(high_x, cover[2]), max(high_y, cover[3])
+        return result
     known = np.array([own is not None for own in owns])
     own = np.array([b if b is not None else (0, 0, 0, 0) for b in owns], dtype=np.float64).reshape(count, 4)
     cover = np.array([b if b is not None else (-np.inf, -np.inf, np.inf, np.inf) for b in covers],
