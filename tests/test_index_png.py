@@ -242,10 +242,11 @@ def test_clipped_outside_tiny_and_hidden_shapes_are_reported(tmp_path: Path) -> 
 
 def test_mask_paths_stay_inside_and_never_collide() -> None:
     items = [Item(str(k), ImageRef(path, 4, 4)) for k, path in enumerate(
-        ["a.jpg", "a.png", "/abs/b.jpg", "../../up/c.jpg", "d.jpg", "d.jpg", "C:\\win\\e.jpg"])]
+        ["a.jpg", "a.png", "/abs/b.jpg", "../../up/c.jpg", "d.jpg", "d.jpg", "C:\\win\\e.jpg",
+         "//server/share/f.jpg", "./g/./h.tar.gz", ".hidden", "name."])]
     paths = mask_paths(items)
     assert paths == ["a.jpg.png", "a.png.png", "abs/b.png", "up/c.png", "d.jpg.4.png", "d.jpg.5.png",
-                     "win/e.png"]
+                     "win/e.png", "server/share/f.png", "g/h.tar.png", ".hidden.png", "name..png"]
 
 
 def _many_items(count: int) -> Dataset:

@@ -10,7 +10,7 @@ for labels and instances. Rendering is in :mod:`annoconv.raster.render`.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..raster.rasterize import LINE_KINDS, drawable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
 from ._base import FEATURES, Context, FeatureCounter
+from ._paths import inside, without_suffix
 
 SIDECAR = "labels.json"
 SIDECAR_VERSION = 1
@@ -31,18 +32,12 @@ SIDECAR_VERSION = 1
 def mask_paths(items: list[Item]) -> list[str]:
     """Mask path of each item, relative to the output root (POSIX), always inside it: absolute
     image paths lose their root and ``..`` parts are dropped."""
-    images = [_inside(item.image.path) for item in items]
-    stems = [str(PurePosixPath(path).with_suffix(".png")) for path in images]
+    images = [inside(item.image.path) for item in items]
+    stems = [without_suffix(path) + ".png" for path in images]
     taken = Counter(stems)
     paths = [stem if taken[stem] == 1 else path + ".png" for stem, path in zip(stems, images)]
     taken = Counter(paths)  # still shared: the same image path in several items
     return [path if taken[path] == 1 else f"{path[:-4]}.{k}.png" for k, path in enumerate(paths)]
-
-
-def _inside(path: str) -> str:
-    parts = [part for part in PurePosixPath(path.replace("\\", "/")).parts
-             if part not in ("/", ".", "..") and not part.endswith(":")]
-    return "/".join(parts) or "image"
 
 
 def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:

@@ -36,6 +36,7 @@ from ..errors import InputPathError, OptionError, SchemaError
 from ..ir import Item
 from ..report import Code, Report
 from ._base import Context
+from ._paths import without_suffix
 from ._yolo_layout import SPLIT_KEYS
 
 
@@ -108,7 +109,7 @@ class Output:
         """Where ``item``'s files go; a second item with the same label file is an error."""
         split = self.split_of(item)
         rel = _relative(item.image.path, item.subset, split)
-        stem = _without_suffix(rel)
+        stem = without_suffix(rel)
         if self.darknet:
             folder = f"obj_{darknet_key(split)}_data"
             placement = Placement(split, f"{folder}/{stem}.txt", f"{folder}/{rel}", f"data/{folder}/{rel}")
@@ -217,10 +218,3 @@ def _relative(path: str, subset: str | None, split: str) -> str:
         if lowered[:len(prefix)] == prefix and len(parts) > len(prefix):
             return "/".join(parts[len(prefix):])
     return "/".join(parts)
-
-
-def _without_suffix(path: str) -> str:
-    """``path`` without its file name's extension (pathlib's rule: not a leading or trailing dot)."""
-    name = path.rpartition("/")[2]
-    dot = name.rfind(".")
-    return path[:len(path) - len(name) + dot] if 0 < dot < len(name) - 1 else path
