@@ -10,7 +10,7 @@ from typing import Any
 from ._io import atomic_output, gc_paused
 from .errors import AnnoconvError, LossError, OptionError, WriteError
 from .formats import get_format
-from .formats._base import FEATURES, Context, FeatureCounter, Format
+from .formats._base import FEATURES, Context, FeatureCounter, Format, label_features, record_label_losses
 from .ir import Dataset
 from .report import Report, Severity
 
@@ -49,9 +49,8 @@ def predict_losses(dataset: Dataset, fmt: str) -> Report:
         if counts:
             occurrences.update(counts)
             items_using.update(counts.keys())
-    colored = sum(label.color is not None for label in dataset.labels)
-    if colored:
-        occurrences["label-color"] = colored
+    for feature, names in label_features(dataset.labels).items():
+        occurrences[feature] = len(names)
     report = Report()
     for feature, count in occurrences.items():
         loss = format_.capabilities.loss(feature, format_.name)
@@ -81,6 +80,7 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
     recorded_before = len(report.issues)
     with atomic_output(path, format_.output_is_directory, overwrite) as target, gc_paused():
         try:
+            record_label_losses(dataset.labels, format_.capabilities, format_.name, report)  # for every format
             format_.writer(dataset, target, context)
         except AnnoconvError:
             raise

@@ -42,12 +42,13 @@ from typing import Any
 
 from annoconv._io import gc_paused
 from annoconv.errors import OptionError, SchemaError
+from annoconv.formats._base import record_label_losses
 from annoconv.ir import Dataset, Item, LabelSet
 from annoconv.report import Report
 
 from .mapping_labels import LabelCollector, classes_from_labels, kind_of, labels_from_classes
 from .mapping_read import TaskReader
-from .mapping_write import CAPABILITIES, TaskWriter, write_items
+from .mapping_write import CAPABILITIES, FORMAT_NAME, TaskWriter, write_items
 
 __all__ = ["CAPABILITIES", "classes_from_labels", "dataset_to_tasks", "item_to_annotations", "item_to_task",
            "labels_from_classes", "labels_from_tasks", "task_to_item", "tasks_to_dataset"]
@@ -136,7 +137,8 @@ def dataset_to_tasks(dataset: Dataset, report: Report | None = None, *, progress
     report = report if report is not None else Report()
     with gc_paused():
         tasks, writer = write_items(dataset.items, dataset.labels, report, progress)
-        classes = classes_from_labels(dataset.labels, report, types=writer.types, attributes=writer.inferred)
+        classes = classes_from_labels(dataset.labels, types=writer.types, attributes=writer.inferred)
+        record_label_losses(dataset.labels, CAPABILITIES, FORMAT_NAME, report)
     writer.report_mixed_types()
     report.stats["items_written"] = report.stats.get("items_written", 0) + len(tasks)
     report.stats["annotations_written"] = report.stats.get("annotations_written", 0) + writer.annotations_written

@@ -28,7 +28,7 @@ from typing import Any
 from annoconv._io import json_kind as kind_of
 from annoconv.errors import SchemaError
 from annoconv.ir import Label, LabelSet
-from annoconv.report import Code, Report, Severity
+from annoconv.report import Code, Report
 
 P = "fastlabel:"
 _HEX = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
@@ -304,14 +304,14 @@ def class_type(label: Label, types: Mapping[str, str] | None = None) -> str:
     return "pose_estimation" if label.keypoints else "bbox"
 
 
-def classes_from_labels(labels: LabelSet, report: Report | None = None, *,
-                        types: Mapping[str, str] | None = None,
+def classes_from_labels(labels: LabelSet, *, types: Mapping[str, str] | None = None,
                         attributes: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """A LabelSet as FastLabel annotation classes (``GET annotations`` shape), in label order.
 
     ``types``: label name -> the type its annotations were written as (for labels that do not say);
     ``attributes``: label name -> attribute definitions to add for keys the label does not define.
-    A label's parent (COCO supercategory) has no place in a class: reported (info).
+    A label's parent (COCO supercategory) has no place in a class (:func:`.mapping.dataset_to_tasks`
+    reports it).
     """
     out = []
     for order, label in enumerate(labels, 1):
@@ -337,9 +337,6 @@ def classes_from_labels(labels: LabelSet, report: Report | None = None, *,
         for key, value in label.extras.items():
             if key.startswith(P) and key[len(P):] not in cls and key[len(P):] not in ("keypoints", "color"):
                 cls[key[len(P):]] = value
-        if label.parent is not None and report is not None:
-            report.add(Code.FIELD_DROPPED, "label parent (supercategory) has no place in a FastLabel class",
-                       severity=Severity.INFO, label=label.name, parent=label.parent)
         out.append(cls)
     return deepcopy(out)  # shares nothing with the labels
 

@@ -43,7 +43,8 @@ from .mapping_labels import P, detached, edge_lists, label_color
 FORMAT_NAME = "fastlabel"
 CAPABILITIES = Capabilities(
     native=frozenset({"box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point",
-                      "keypoints", "tag", "attributes", "score", "label-color"}),
+                      "keypoints", "tag", "attributes", "score", "image-attributes", "label-color",
+                      "label-keypoints", "label-attributes"}),
     converted={"mask": "a segmentation traced along its pixel edges"},
 )
 # Annotation keys the writer computes; an extra of the same name overrides it (None: leave the key out).

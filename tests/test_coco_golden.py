@@ -184,6 +184,23 @@ def test_attributes_read() -> None:
     assert anns[2][0].attributes == {"occluded": False}
 
 
+
+def test_image_attributes_are_the_items_attributes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A non-empty image "attributes" object is the item's attributes, and is written back there;
+    any other value (an empty object, a string) is kept verbatim as an extra."""
+    source = write_source({"images": [
+        {"id": 1, "file_name": "a.jpg", "width": 4, "height": 4, "attributes": {"weather": "fog", "night": True}},
+        {"id": 2, "file_name": "b.jpg", "width": 4, "height": 4, "attributes": {}},
+        {"id": 3, "file_name": "c.jpg", "width": 4, "height": 4, "attributes": "n/a"}],
+        "annotations": [], "categories": []}, tmp_path / "in.json")
+    dataset, _ = read_coco(source)
+    assert [item.attributes for item in dataset.items] == [{"weather": "fog", "night": True}, {}, {}]
+    assert [item.extras.get("coco:attributes") for item in dataset.items] == [None, {}, "n/a"]
+    written, report = write_coco(dataset, tmp_path / "out.json")
+    assert [image["attributes"] for image in written["images"]] == [{"weather": "fog", "night": True}, {}, "n/a"]
+    assert not report.issues
+
+
 def test_unknown_keys_in_extras() -> None:
     """info, licenses and unknown keys at every level are kept as "coco:<key>" extras."""
     dataset, _ = read_coco(golden_input("top_level"))

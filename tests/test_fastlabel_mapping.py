@@ -388,11 +388,11 @@ def test_classes_round_trip() -> None:
 
 def test_classes_from_foreign_labels() -> None:
     """Labels from another format: no FastLabel ids, type from how the annotations were written (or
-    from the keypoints), keypoint ids = keys, attribute definitions inferred; a parent is noted."""
+    from the keypoints), keypoint ids = keys, attribute definitions inferred; a parent is reported
+    by dataset_to_tasks, in the words of the capabilities."""
     labels = LabelSet([Label("cat", id=3, parent="animal", color=(1, 2, 3)),
                        Label("person", id=4, keypoints=("a", "b"), skeleton=((0, 1),))])
-    report = Report()
-    classes = classes_from_labels(labels, report, types={"cat": "polygon"},
+    classes = classes_from_labels(labels, types={"cat": "polygon"},
                                   attributes={"cat": {"fur": {"name": "fur", "type": "text"}}})
     assert classes == [
         {"type": "polygon", "value": "cat", "title": "cat", "color": "#010203", "order": 1,
@@ -400,7 +400,10 @@ def test_classes_from_foreign_labels() -> None:
         {"type": "pose_estimation", "value": "person", "title": "person", "order": 2, "attributes": [],
          "keypoints": [{"id": "a", "name": "a", "key": "a", "edges": ["b"], "value": []},
                        {"id": "b", "name": "b", "key": "b", "edges": ["a"], "value": []}]}]
-    assert [(i.code, i.severity) for i in report] == [(Code.FIELD_DROPPED, Severity.INFO)]
+    report = Report()
+    dataset_to_tasks(Dataset(labels, []), report)
+    assert [(i.code, i.message, i.detail["labels"]) for i in report] == [
+        (Code.FIELD_DROPPED, "Label parents (supercategories) dropped: fastlabel cannot hold it", ["cat"])]
 
 
 def test_dataset_to_tasks_types_classes_by_use() -> None:

@@ -43,8 +43,10 @@ def test_semantic_round_trip(tmp_path: Path) -> None:
     assert {s.code for s in report.summary()} >= {Code.GEOMETRY_CONVERTED, Code.UNSUPPORTED_KIND}
 
     back = annoconv.read("semantic-png", tmp_path / "out")
-    assert back.labels.names() == ["cat", "dog", "unused"]
+    # The whole label set comes back, in its order: person has no index but is listed in labels.json.
+    assert back.labels.names() == ["cat", "dog", "person", "unused"]
     assert back.labels["dog"].parent == "animal" and back.labels["cat"].color == (10, 20, 30)
+    assert back.labels["person"] == source.labels["person"]
     assert [(i.id, i.image.path, i.image.width, i.image.height, i.subset) for i in back.items] == [
         ("train/a.jpg", "train/a.jpg", 40, 30, "train"), ("b-id", "val/sub/b.png", 20, 16, "val"),
         ("c.jpg", "c.jpg", 8, 8, None)]
@@ -55,6 +57,23 @@ def test_semantic_round_trip(tmp_path: Path) -> None:
             name for name, index in CLASS_INDEX.items() if (expected == index).any())
         for annotation in item.annotations:
             assert np.array_equal(annotation.decode(), expected == CLASS_INDEX[annotation.label])
+
+
+
+@pytest.mark.parametrize("fmt", ["semantic-png", "instance-png"])
+def test_label_definitions_and_image_attributes_survive(fmt: str, tmp_path: Path) -> None:
+    """labels.json keeps every label's definition (also labels with nothing to paint) and the
+    sidecar each image's attributes: nothing of them is lost, so nothing is reported."""
+    labels = LabelSet([Label("person", id=7, parent="human", color=(1, 2, 3), keypoints=("a", "b"),
+                             skeleton=((0, 1),), attributes={"pose": {"type": "select", "options": ["up"]}}),
+                       Label("weather", attributes={"kind": {"type": "text"}})])
+    item = Item("i.jpg", ImageRef("i.jpg", 6, 5), [Box((1, 1, 4, 4), label="person"), annoconv.Tag(label="weather")],
+                attributes={"time": "night"})
+    report = annoconv.write(Dataset(labels, [item]), fmt, tmp_path / "out")
+    assert not [s for s in report.summary() if s.code is Code.FIELD_DROPPED]
+    back = annoconv.read(fmt, tmp_path / "out")
+    assert list(back.labels) == list(labels)
+    assert back.items[0].attributes == {"time": "night"}
 
 
 def test_crowd_is_ignore_by_default_and_class_or_skip_on_request(tmp_path: Path) -> None:
@@ -182,7 +201,7 @@ def test_instance_round_trip_restores_labels_ids_and_crowd(tmp_path: Path) -> No
         [("cat", 10, False), ("dog", 11, False)], []]
     crowd = back.items[0].annotations[3]
     assert np.array_equal(crowd.decode(), crowd_pixels())
-    assert back.labels.names() == ["cat", "dog", "unused"]
+    assert back.labels.names() == ["cat", "dog", "person", "unused"]
     assert back.items[1].image == ImageRef("val/sub/b.png", 20, 16) and back.items[1].subset == "val"
 
 

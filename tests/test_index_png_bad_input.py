@@ -4,6 +4,7 @@ entry under on_error="skip" — never a silent wrong mask, never a raw traceback
 from __future__ import annotations
 
 import json
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -190,3 +191,20 @@ def test_missing_inputs(tmp_path: Path) -> None:
     (tmp_path / "maps").mkdir()
     with pytest.raises(InputPathError, match="classes.txt: labels file not found"):
         annoconv.read("semantic-png", tmp_path / "maps", labels=str(tmp_path / "classes.txt"))
+
+
+@pytest.mark.parametrize("where, edit, fragment", [
+    ("$.classes[0]", lambda d: d["classes"][0].update(skeleton=[[0, 5]]), "skeleton edge (0, 5) is outside"),
+    ("$.classes[0].attributes", lambda d: d["classes"][0].update(attributes=[1]), "'attributes' must be an object"),
+    ("$.labels_without_index[0]", lambda d: d.update(labels_without_index=[{"id": 3}]), "a label needs a 'name'"),
+    ("", lambda d: d["images"][0].update(attributes="sunny"), "image 'attributes' must be an object"),
+])
+def test_bad_label_definitions_and_image_attributes_in_the_sidecar(tmp_path: Path, where: str, edit, fragment: str
+                                                                   ) -> None:  # type: ignore[no-untyped-def]
+    root = _written(tmp_path)
+    data = _sidecar(root)
+    edit(data)
+    _save_sidecar(root, data)
+    with pytest.raises(SchemaError, match=re.escape(fragment)) as caught:
+        annoconv.read("semantic-png", root)
+    assert where in str(caught.value)

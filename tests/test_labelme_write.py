@@ -41,7 +41,8 @@ def shapes_of(path: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("case, options, warnings", [
     ("shapes", {}, []),
     ("keypoints", {"labelme_keypoints": str(LABELME / "keypoints" / "keypoints.yaml")},
-     [Code.GEOMETRY_CONVERTED]),  # keypoints are point shapes (the declaration makes them Keypoints again)
+     # keypoints are point shapes (the declaration makes them Keypoints again); their names are not in the files
+     [Code.GEOMETRY_CONVERTED, Code.FIELD_DROPPED]),
     ("v3", {}, []),
 ])
 def test_labelme_round_trip_is_byte_faithful(case: str, options: dict[str, Any], warnings: list[Code],
@@ -120,9 +121,11 @@ def test_detection_dataset(tmp_path: Path) -> None:
     assert codes == {(Code.GEOMETRY_CONVERTED, "Multi-part polygon written as polygon shapes sharing a group_id "
                       "(labelme)"),
                      (Code.GEOMETRY_CONVERTED, "Keypoints written as point shapes '<label>:<keypoint>' sharing a "
-                      "group_id (labelme)")}
+                      "group_id (labelme)"),
+                     (Code.FIELD_DROPPED, "Label parents (supercategories) dropped: labelme cannot hold it"),
+                     (Code.FIELD_DROPPED, "Label keypoint names and skeletons dropped: labelme cannot hold it")}
     info = [i for i in report if i.severity is Severity.INFO]
-    assert [i.detail["labels"] for i in info] == [["cat", "dog", "person"]]  # ids, parents, a skeleton
+    assert [i.detail["labels"] for i in info] == [["cat", "dog", "person"]]  # their ids
 
 
 def test_detection_dataset_reads_back(tmp_path: Path) -> None:

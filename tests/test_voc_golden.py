@@ -227,8 +227,8 @@ def test_flat_round_trip(tmp_path: Path) -> None:
 
 def test_builders_detection(tmp_path: Path) -> None:
     """COCO-like IR: ids from image paths without the extension; polygons and the mask as enclosing
-    boxes plus segmentation PNGs (the crowd mask as void); keypoints dropped; score dropped; the tag
-    in cat_default.txt; what was recorded is what was predicted."""
+    boxes plus segmentation PNGs (the crowd mask as void); keypoints, scores, label parents and the
+    keypoint names dropped; the tag in cat_default.txt; what was recorded is what was predicted."""
     dataset = builders.detection_dataset()
     report = write(dataset, tmp_path / "out")
     predicted = {(s.code, s.message): s.count for s in report.summary(predicted=True)}
@@ -238,8 +238,10 @@ def test_builders_detection(tmp_path: Path) -> None:
         (Code.UNSUPPORTED_KIND, "Keypoints annotations dropped: voc cannot hold them"): 1,
         (Code.SCORE_DROPPED, "Score dropped: voc cannot hold it"): 2,
         (Code.FIELD_DROPPED, "Crowd flag written as void (255) in the segmentation PNGs (boxes: dropped) (voc)"): 1,
+        (Code.FIELD_DROPPED, "Label parents (supercategories) dropped: voc cannot hold it"): 3,
+        (Code.FIELD_DROPPED, "Label keypoint names and skeletons dropped: voc cannot hold it"): 1,
     }
-    assert {i.detail["label"] for i in report if i.severity is Severity.INFO} == {"cat", "dog", "person"}  # parents
+    assert [i.detail["labels"] for i in report if "Label parents" in i.message] == [["cat", "dog", "person"]]
     back, _ = read(tmp_path / "out")
     assert [(item.id, item.image.path, item.subset) for item in back.items] == [
         ("images/a", "images/a.jpg", None), ("images/empty", "images/empty.jpg", None),
@@ -266,7 +268,9 @@ def test_builders_lossy(tmp_path: Path) -> None:
         "Rotated box written as its enclosing axis-aligned box (voc)",
         "Polygon written as its enclosing box + pixels in the segmentation PNGs (voc)",
         "Polyline annotations dropped: voc cannot hold them",
-        "Point annotations dropped: voc cannot hold them", "Caption annotations dropped: voc cannot hold them"}
+        "Point annotations dropped: voc cannot hold them", "Caption annotations dropped: voc cannot hold them",
+        "Label parents (supercategories) dropped: voc cannot hold it",
+        "Label keypoint names and skeletons dropped: voc cannot hold it"}
     back, _ = read(tmp_path / "out")
     rotated = builders.lossy_dataset().items[0].annotations[0].bounds()
     assert [tuple(a.xyxy.tolist()) for a in back.items[0].annotations if a.kind == "box"] == [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OptionError
-from ..ir import Annotation, Box, Dataset, Item, Polygon
+from ..ir import Annotation, Box, Dataset, Item, Label, LabelSet, Polygon
 from ..report import DEFAULT_SEVERITY, Code, Issue, Report, Severity
 
 # feature -> human name, in the order of the capability matrix
@@ -39,7 +39,11 @@ FEATURES: dict[str, str] = {
     "score": "Score",
     "crowd": "Crowd flag",
     "subset": "Subsets",
+    "image-attributes": "Image attributes",
     "label-color": "Label colours",
+    "label-parent": "Label parents (supercategories)",
+    "label-keypoints": "Label keypoint names and skeletons",
+    "label-attributes": "Label attribute definitions",
 }
 
 _KIND_FEATURES = {"box", "polygon", "polyline", "point", "keypoints", "mask", "tag", "caption"}
@@ -62,7 +66,39 @@ FEATURE_KINDS: dict[str, type] = {"rotated-box": Box, "polygon-multipart": Polyg
 
 
 def item_features(item: Item) -> list[str]:
-    return ["subset"] if item.subset is not None else []
+    features = ["subset"] if item.subset is not None else []
+    if item.attributes:
+        features.append("image-attributes")
+    return features
+
+
+# Features of a label definition (counted per label), and how to tell whether a label uses them.
+LABEL_FEATURES: dict[str, Callable[[Label], bool]] = {
+    "label-color": lambda label: label.color is not None,
+    "label-parent": lambda label: label.parent is not None,
+    "label-keypoints": lambda label: bool(label.keypoints or label.skeleton),
+    "label-attributes": lambda label: bool(label.attributes),
+}
+
+
+def label_features(labels: LabelSet) -> dict[str, list[str]]:
+    """feature -> names of the labels using it (features no label uses are left out)."""
+    out: dict[str, list[str]] = {}
+    for feature, test in LABEL_FEATURES.items():
+        names = [label.name for label in labels if test(label)]
+        if names:
+            out[feature] = names
+    return out
+
+
+def record_label_losses(labels: LabelSet, capabilities: "Capabilities", format_name: str, report: Report) -> None:
+    """Record every label-definition feature the format does not hold: one entry per feature,
+    counting the labels (their names in ``labels``); entries already in ``report`` are not repeated."""
+    recorded = {(issue.code, issue.message) for issue in report.issues}
+    for feature, names in label_features(labels).items():
+        loss = capabilities.loss(feature, format_name)
+        if loss is not None and loss not in recorded:
+            report.add(loss[0], loss[1], count=len(names), labels=names)
 
 
 class FeatureCounter:

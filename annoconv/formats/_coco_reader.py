@@ -8,10 +8,11 @@ One COCO annotation becomes its main geometry — a Polygon (all polygon parts a
 Mask (RLE, compressed or not), or a Box (bbox only) — plus, when it has ``keypoints``, a
 Keypoints annotation; both carry the COCO id as ``id`` and share a ``group`` (the COCO id,
 made unique when ids repeat) so that writers can put them back together. An annotation with
-only a ``category_id`` is a Tag; one with a ``caption`` a Caption. Source values the IR
-derives (``bbox``, ``area``, ``num_keypoints``) and fields it has no place for are kept in
-``extras`` as ``"coco:<key>"`` and written back by the COCO writer, as are the empty or absent
-forms the IR cannot tell apart (``"attributes": {}``, ``"keypoints": []``, a missing
+only a ``category_id`` is a Tag; one with a ``caption`` a Caption. A non-empty ``attributes``
+object on an image (annoconv's COCO writer puts the item's attributes there) gives the item's
+attributes. Source values the IR derives (``bbox``, ``area``, ``num_keypoints``) and fields it
+has no place for are kept in ``extras`` as ``"coco:<key>"`` and written back by the COCO writer,
+as are the empty or absent forms the IR cannot tell apart (``"attributes": {}``, ``"keypoints": []``, a missing
 ``skeleton`` or ``categories``).
 
 Speed: a regular file is decoded into msgspec structs (:mod:`._coco_typed`), and all
@@ -249,6 +250,9 @@ class CocoReader:
         item = Item(item_id, ImageRef(path, width, height),
                     extras={f"coco:{key}": value for key, value in raw.items()
                             if key not in _IMAGE_KEYS or key == "id"})
+        attributes = raw.get("attributes")
+        if type(attributes) is dict and attributes:  # annoconv's image attributes (others: kept verbatim)
+            item.attributes = item.extras.pop("coco:attributes")
         for key in ("width", "height"):  # keep the source value when it is not a usable size (0, null)
             if key in raw and getattr(item.image, key) is None:
                 item.extras[f"coco:{key}"] = raw[key]

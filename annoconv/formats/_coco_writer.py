@@ -102,8 +102,6 @@ class CocoWriter:
             if label.attributes:
                 category["attributes"] = label.attributes
             _passthrough(category, label.extras, _CATEGORY_COMPUTED)
-            if label.color is not None:
-                self.context.record_loss("label-color")
             categories.append(category)
         image_ids = self._assign("image", [item.extras.get("coco:id") for item in ds.items])
         images, annotations = [], []

@@ -73,12 +73,37 @@ def _legend_json(path: Path) -> Legend:
         if color is not None:
             legend.colors[index] = color  # type: ignore[assignment]
         if name not in legend.labels:
-            label_color = entry.get("label_color")
-            legend.labels.add(Label(name, id=entry.get("id"), parent=entry.get("parent"),
-                                    color=tuple(label_color) if label_color else None))
+            legend.labels.add(_label(name, entry, path, f"$.classes[{k}]"))
+    others = data.get("labels_without_index") or []
+    if not isinstance(others, list):
+        raise SchemaError("'labels_without_index' must be a list", file=path, location="$.labels_without_index")
+    for k, entry in enumerate(others):
+        where = f"$.labels_without_index[{k}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+            raise SchemaError("a label needs a 'name'", file=path, location=where)
+        if entry["name"] not in legend.labels:
+            legend.labels.add(_label(entry["name"], entry, path, where))
+    order = data.get("label_order")
+    if isinstance(order, list):
+        rank = {name: k for k, name in enumerate(order)}
+        legend.labels = LabelSet(sorted(legend.labels, key=lambda label: rank.get(label.name, len(rank))))
     images = data.get("images")
     legend.images = images if isinstance(images, list) else None
     return legend
+
+
+def _label(name: str, entry: dict[str, Any], path: Path, where: str) -> Label:
+    """The Label a labels.json entry defines (id, parent, colour, keypoints, skeleton, attributes)."""
+    label_color = entry.get("label_color")
+    attributes = entry.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise SchemaError("a label's 'attributes' must be an object", file=path, location=f"{where}.attributes")
+    try:
+        return Label(name, id=entry.get("id"), parent=entry.get("parent"),
+                     color=tuple(label_color) if label_color else None, keypoints=entry.get("keypoints") or (),
+                     skeleton=entry.get("skeleton") or (), attributes=attributes)
+    except (SchemaError, TypeError, ValueError) as exc:
+        raise SchemaError(f"not a valid label definition: {exc}", file=path, location=where) from None
 
 
 def _legend_txt(path: Path) -> Legend:
@@ -151,7 +176,10 @@ def _read_item(path: Path, entry: dict[str, Any], legend: Legend, context: Conte
         raise SchemaError(f"the mask is {width} x {height} pixels but the sidecar says {expected[0]} x "
                           f"{expected[1]}", file=path)
     image = ImageRef(str(entry.get("image") or entry["mask"]), width, height)
-    item = Item(str(entry.get("id") or image.path), image, subset=entry.get("subset"))
+    attributes = entry.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise SchemaError("the sidecar's image 'attributes' must be an object", file=path)
+    item = Item(str(entry.get("id") or image.path), image, subset=entry.get("subset"), attributes=attributes)
     present = np.flatnonzero(np.bincount(values.ravel(), minlength=1))
     instances = _instance_table(entry, path)
     ignore = entry["ignore"] if "ignore" in entry else legend.ignore

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._io import dump_json
 from ..errors import OptionError, SchemaError
-from ..ir import Dataset, Item
+from ..ir import Dataset, Item, Label
 from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable
 from ..raster.render import RenderJob, render_items
@@ -60,9 +60,6 @@ def record_losses(dataset: Dataset, context: Context) -> None:
     for item in dataset.items:
         for feature, count in counter.count(item).items():
             context.record_loss(feature, item=item, count=count)
-    colored = sum(label.color is not None for label in dataset.labels)
-    if colored:
-        context.record_loss("label-color", count=colored)
 
 
 def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) -> None:
@@ -95,6 +92,8 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
                                  "width": item.image.width, "height": item.image.height}
         if item.subset is not None:
             entry["subset"] = item.subset
+        if item.attributes:
+            entry["attributes"] = item.attributes
         if mode == "instance":
             entry["instances"] = result.instances
             if result.ignore is not None:
@@ -103,6 +102,13 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
     classes = [_class_entry(dataset, name, index, palette) for name, index in class_index.items()]
     sidecar = {"annoconv": f"{mode}-png", "version": SIDECAR_VERSION, "mode": mode, "background": background,
                "ignore": ignore, "palette": options["palette"], "classes": classes, "images": images}
+    # Labels with no index (only tags or keypoints, nothing paintable) are listed too, and the label
+    # order: reading the folder back gives the whole label set, in its order.
+    unindexed = [{"name": label.name, **_label_fields(label)} for label in dataset.labels
+                 if label.name not in class_index]
+    if unindexed:
+        sidecar["labels_without_index"] = unindexed
+        sidecar["label_order"] = dataset.labels.names()
     dump_json(sidecar, root / SIDECAR, indent=True)
 
 
@@ -145,12 +151,22 @@ def _class_entry(dataset: Dataset, name: str, index: int, palette: np.ndarray) -
     if index < len(palette):  # instance maps list their classes too, possibly more than 256
         entry["color"] = palette[index].tolist()
     if label is not None:
-        for key in ("id", "parent"):
-            if getattr(label, key) is not None:
-                entry[key] = getattr(label, key)
-        if label.color is not None:
-            entry["label_color"] = list(label.color)
+        entry.update(_label_fields(label))
     return entry
+
+
+def _label_fields(label: Label) -> dict[str, Any]:
+    """A label's definition beyond its name, as labels.json holds it."""
+    fields: dict[str, Any] = {key: getattr(label, key) for key in ("id", "parent") if getattr(label, key) is not None}
+    if label.color is not None:
+        fields["label_color"] = list(label.color)
+    if label.keypoints:
+        fields["keypoints"] = list(label.keypoints)
+    if label.skeleton:
+        fields["skeleton"] = [list(edge) for edge in label.skeleton]
+    if label.attributes:
+        fields["attributes"] = label.attributes
+    return fields
 
 
 __all__ = ["LINE_KINDS", "SIDECAR", "drawable_labels", "mask_paths", "record_losses", "write_index_pngs"]

@@ -25,8 +25,9 @@ order), so a labelme -> labelme conversion reproduces its input byte for byte.
   renumbered, reported as ``id-reassigned``).
 - ``imageData``: null unless the option ``labelme_embed_images`` is set (then the source's
   embedded image, or the image file under ``labelme_image_root``); source data not written is
-  reported. Label definitions (ids, parents, skeletons, colours, unused labels) have no place in
-  labelme files: an info entry names them (colours: ``field-dropped``).
+  reported. Label definitions have no place in labelme files: colours, parents, keypoint names and
+  skeletons, attribute definitions are reported as ``field-dropped`` (predicted from the
+  capabilities); ids and unused labels by an info entry naming them.
 """
 
 from __future__ import annotations
@@ -109,16 +110,12 @@ class LabelmeWriter:
         used = {a.label for _, a in self.dataset.annotations()}
         used.update(name for item in self.dataset.items for name in item.extras.get("labelme:flags") or ())
         unkept = []
-        for label in self.dataset.labels:
-            if label.color is not None:
-                self.context.record_loss("label-color")
-            if (label.id is not None or label.parent or label.skeleton or label.attributes
-                    or label.name not in used):
+        for label in self.dataset.labels:  # colours, parents, skeletons, attributes: recorded by write()
+            if label.id is not None or label.name not in used:
                 unkept.append(label.name)
         if unkept:
             self.report.add(Code.FIELD_DROPPED, "label definitions not written: labelme files have no label list "
-                            "(label ids, parents, skeletons, label attributes and unused labels are not kept)",
-                            severity=Severity.INFO, labels=unkept)
+                            "(label ids and unused labels are not kept)", severity=Severity.INFO, labels=unkept)
 
     # --- one file -------------------------------------------------------------------------------
     def _document(self, item: Item) -> tuple[str, dict[str, Any]]:

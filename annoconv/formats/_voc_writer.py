@@ -223,9 +223,6 @@ class VocWriter:
                 self.report.add(Code.FIELD_DROPPED, "label not written to labelmap.txt (its name contains ':' or "
                                 "a control character): its order and colour are lost", label=label.name)
                 continue
-            if label.parent is not None:
-                self.report.add(Code.FIELD_DROPPED, "label parent (supercategory) not written: voc has no place "
-                                "for it", severity=Severity.INFO, label=label.name, parent=label.parent)
             lines.append(layout_.labelmap_line(label.name, label.color, list(label.extras.get("voc:parts", [])),
                                                list(label.extras.get("voc:actions", []))))
         layout_.write_lines(self.path / "labelmap.txt", lines)

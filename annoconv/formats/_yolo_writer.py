@@ -188,18 +188,12 @@ class YoloWriter:
             self.context.step()
 
     def _label_losses(self) -> None:
+        # The other label features are recorded by write() from the capabilities; data.yaml holds
+        # parents (annoconv's extension), classes.txt does not.
         for label in self.dataset.labels:
-            if label.color is not None:
-                self.context.record_loss("label-color")
             if label.parent is not None and self.output.darknet:
                 self.report.add(Code.FIELD_DROPPED, "label parent (supercategory) dropped: the darknet layout "
                                 "cannot hold it", label=label.name)
-            if label.attributes:
-                self.report.add(Code.FIELD_DROPPED, "label attribute definitions dropped", label=label.name)
-            if self.task != "pose" and (label.keypoints or label.skeleton):
-                # The Keypoints annotations themselves are reported as dropped.
-                self.report.add(Code.FIELD_DROPPED, "label keypoint names and skeleton not written",
-                                severity=Severity.INFO, label=label.name)
 
     def _yaml_fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {}
@@ -220,7 +214,7 @@ class YoloWriter:
         """Where the item goes and its rows (losses recorded); None when it is not written."""
         placement = self.output.place(item)
         if item.attributes:
-            self.report.add(Code.FIELD_DROPPED, "image attributes dropped", item=item.id)
+            self.context.record_loss("image-attributes", item=item)
         objects = self._objects(item)
         size = self._size(item) if objects else (0, 0)
         if size is None:

@@ -18,7 +18,8 @@ FORMAT = Format(
     spec_url="https://cocodataset.org/#format-data",
     capabilities=Capabilities(
         native=frozenset({"box", "polygon", "polygon-multipart", "keypoints", "mask", "tag", "caption",
-                          "attributes", "score", "crowd"}),
+                          "attributes", "score", "crowd", "image-attributes", "label-parent", "label-keypoints",
+                          "label-attributes"}),
         converted={"rotated-box": "a 4-corner polygon with its enclosing bbox",
                    "polygon-holes": "an RLE mask"},
     ),

@@ -1,8 +1,11 @@
 """The ``semantic-png`` and ``instance-png`` formats: index-colour PNG segmentation maps.
 
 One PNG per image (8-bit palette image; instance maps with more than 255 instances become 16-bit
-greyscale, never saturated) and a ``labels.json`` sidecar (index -> label name and colour; per
-mask its image and, for instance maps, each instance's label, annotation id and crowd flag).
+greyscale, never saturated) and a ``labels.json`` sidecar (index -> label name and colour, with
+each label's definition: id, parent, colour, keypoint names, skeleton, attribute definitions;
+labels with nothing to paint listed apart, in ``labels_without_index``, and the label order;
+per mask its image, subset and attributes and, for instance maps, each instance's label,
+annotation id and crowd flag).
 Shapes are burned under the pixel-centre rule of :mod:`annoconv.raster.rasterize`; reading
 turns every class or instance region back into a Mask (or an exact pixel-edge Polygon).
 
@@ -29,7 +32,8 @@ _LINES = "pixels with --line-width, else dropped"
 
 
 def _capabilities(crowd_native: bool) -> Capabilities:
-    native = {"polygon-multipart", "polygon-holes", "mask", "subset", "label-color"}
+    native = {"polygon-multipart", "polygon-holes", "mask", "subset", "image-attributes", "label-color",
+              "label-parent", "label-keypoints", "label-attributes"}  # labels.json holds the label definitions
     converted = {"box": _PIXELS, "rotated-box": _PIXELS, "polygon": _PIXELS,
                  "polyline": _LINES, "point": _LINES, "keypoints": _LINES}
     if crowd_native:

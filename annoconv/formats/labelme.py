@@ -39,7 +39,8 @@ FORMAT = Format(
     summary="labelme JSON (one file per image): rectangles, polygons, circles, lines, points, masks, flags",
     spec_url="https://github.com/wkentaro/labelme",
     capabilities=Capabilities(
-        native=frozenset({"box", "polygon", "polyline", "point", "mask", "tag", "attributes", "score", "crowd"}),
+        native=frozenset({"box", "polygon", "polyline", "point", "mask", "tag", "attributes", "score", "crowd",
+                          "image-attributes"}),
         converted={"rotated-box": "a 4-point polygon shape",
                    "polygon-multipart": "polygon shapes sharing a group_id",
                    "polygon-holes": "a mask shape",

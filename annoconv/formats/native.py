@@ -128,7 +128,8 @@ FORMAT = Format(
     spec_url="README.md#the-native-format",
     capabilities=Capabilities(native=frozenset({
         "box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point", "keypoints",
-        "mask", "tag", "caption", "attributes", "score", "crowd", "subset", "label-color"})),
+        "mask", "tag", "caption", "attributes", "score", "crowd", "subset", "image-attributes", "label-color",
+        "label-parent", "label-keypoints", "label-attributes"})),
     reader=read_native,
     writer=write_native,
     write_options=(Option("indent", boolean, False, "pretty-print the JSON with 2-space indentation"),),

@@ -50,7 +50,7 @@ FORMAT = Format(
     spec_url="http://host.robots.ox.ac.uk/pascal/VOC/voc2012/devkit_doc.pdf",
     capabilities=Capabilities(
         native=frozenset({"box", "tag", "attributes", "subset", "label-color", "mask", "polygon-multipart",
-                          "polygon-holes"}),
+                          "polygon-holes", "image-attributes"}),
         converted={"rotated-box": "its enclosing axis-aligned box",
                    "polygon": "its enclosing box + pixels in the segmentation PNGs",
                    "crowd": "void (255) in the segmentation PNGs (boxes: dropped)"},

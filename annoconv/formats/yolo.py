@@ -36,19 +36,19 @@ _BOX_OF = {"rotated-box": "its axis-aligned bounding box", "polygon": "its bound
            "polygon-multipart": "one bounding box around all parts", "mask": "its bounding box"}
 
 CAPABILITIES = {
-    "detect": Capabilities(native=frozenset({"box", "subset"}), converted=_BOX_OF),
+    "detect": Capabilities(native=frozenset({"box", "subset", "label-parent"}), converted=_BOX_OF),
     "segment": Capabilities(
-        native=frozenset({"polygon", "subset"}),
+        native=frozenset({"polygon", "subset", "label-parent"}),
         converted={"box": "a 4-point polygon", "rotated-box": "its 4-corner polygon",
                    "polygon-multipart": "one ring bridged through all parts (multipart=bridge) or its largest "
                                         "part (multipart=drop)",
                    "polygon-holes": "cuts bridging them into the ring (multipart=bridge) or nothing "
                                     "(multipart=drop)",
                    "mask": "a polygon traced from its pixels (parts and holes as for polygons)"}),
-    "pose": Capabilities(native=frozenset({"box", "keypoints", "subset"}),
+    "pose": Capabilities(native=frozenset({"box", "keypoints", "subset", "label-parent", "label-keypoints"}),
                          converted={**_BOX_OF, "polygon": "its bounding box (the pose box)"}),
     "obb": Capabilities(
-        native=frozenset({"box", "rotated-box", "subset"}),
+        native=frozenset({"box", "rotated-box", "subset", "label-parent"}),
         converted={"polygon": "4 corners: its own if it has 4 vertices, else its minimum-area rotated rectangle",
                    "polygon-multipart": "one rotated rectangle around all parts",
                    "mask": "the minimum-area rotated rectangle of its pixels"}),
