@@ -44,7 +44,7 @@ from annoconv._io import gc_paused
 from annoconv.errors import OptionError, SchemaError
 from annoconv.formats._base import record_label_losses
 from annoconv.ir import Dataset, Item, LabelSet
-from annoconv.report import Report
+from annoconv.report import Code, Report
 
 from .mapping_labels import LabelCollector, classes_from_labels, kind_of, labels_from_classes
 from .mapping_read import TaskReader
@@ -139,6 +139,10 @@ def dataset_to_tasks(dataset: Dataset, report: Report | None = None, *, progress
         tasks, writer = write_items(dataset.items, dataset.labels, report, progress)
         classes = classes_from_labels(dataset.labels, types=writer.types, attributes=writer.inferred)
         record_label_losses(dataset.labels, CAPABILITIES, FORMAT_NAME, report)
+        foreign = [label.name for label in dataset.labels if label.id is not None and not isinstance(label.id, str)]
+        if foreign:
+            report.add(Code.ID_REASSIGNED, "label ids not written: FastLabel class ids are the server's own strings",
+                       labels=foreign)
     writer.report_mixed_types()
     report.stats["items_written"] = report.stats.get("items_written", 0) + len(tasks)
     report.stats["annotations_written"] = report.stats.get("annotations_written", 0) + writer.annotations_written

@@ -45,7 +45,8 @@ CAPABILITIES = Capabilities(
     native=frozenset({"box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point",
                       "keypoints", "tag", "attributes", "score", "image-attributes", "label-color",
                       "label-keypoints", "label-attributes"}),
-    converted={"mask": "a segmentation traced along its pixel edges"},
+    converted={"mask": "a segmentation traced along its pixel edges",
+               "z-order": "the annotations' order (later ones on top)"},
 )
 # Annotation keys the writer computes; an extra of the same name overrides it (None: leave the key out).
 _COMPUTED = {"id", "type", "value", "title", "color", "points", "rotation", "attributes", "keypoints",
@@ -129,6 +130,9 @@ class TaskWriter:
         source = item.annotations
         if any(annotation.z_order for annotation in source):
             source = sorted(source, key=lambda annotation: annotation.z_order)
+            for annotation in source:
+                if annotation.z_order:
+                    self.loss("z-order", item, annotation)
         out: list[dict[str, Any]] = []
         for slot in group_slots(source, _GROUPED):
             if type(slot) is list:

@@ -34,8 +34,8 @@ def test_registered_with_its_capabilities() -> None:
     caps = fmt.capabilities
     assert caps.native >= {"box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point",
                            "keypoints", "tag", "attributes", "score", "label-color"}
-    assert set(caps.converted) == {"mask"}
-    assert {"caption", "crowd", "subset"}.isdisjoint(caps.native)
+    assert set(caps.converted) == {"mask", "z-order"}
+    assert {"caption", "crowd", "subset", "label-parent"}.isdisjoint(caps.native)
 
 
 def test_round_trip_of_every_type_is_exact(tmp_path: Path) -> None:

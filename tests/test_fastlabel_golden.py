@@ -312,7 +312,8 @@ def test_d6_coco_import_reads_bbox_all_parts_and_rle(tmp_path: Path) -> None:
                                                                    [[50, 50, 60, 50, 60, 60, 50, 60, 50, 50]]]
     (blob,), report = written["coco_rle"]  # the SDK: KeyError: 0
     assert blob["type"] == "segmentation" and blob["points"] == [[[0, 0, 2, 0, 2, 2, 0, 2, 0, 0]]]
-    assert {i.code.value for i in report} == {"geometry-converted", "field-dropped"}  # traced; crowd flag dropped
+    # traced; crowd flag dropped; COCO's numeric category ids are not FastLabel class ids
+    assert {i.code.value for i in report} == {"geometry-converted", "field-dropped", "id-reassigned"}
     # the SDK's own COCO export (without pose): the two-region road of scene_b keeps both regions
     annoconv.convert("coco", "fastlabel", SDK_GOLDEN / "coco_nopose" / "annotations.json", tmp_path / "own.json")
     scene_b = load(tmp_path / "own.json")["tasks"][1]["annotations"]

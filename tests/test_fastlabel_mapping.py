@@ -403,7 +403,9 @@ def test_classes_from_foreign_labels() -> None:
     report = Report()
     dataset_to_tasks(Dataset(labels, []), report)
     assert [(i.code, i.message, i.detail["labels"]) for i in report] == [
-        (Code.FIELD_DROPPED, "Label parents (supercategories) dropped: fastlabel cannot hold it", ["cat"])]
+        (Code.FIELD_DROPPED, "Label parents (supercategories) dropped: fastlabel cannot hold it", ["cat"]),
+        (Code.ID_REASSIGNED, "label ids not written: FastLabel class ids are the server's own strings",
+         ["cat", "person"])]
 
 
 def test_dataset_to_tasks_types_classes_by_use() -> None:

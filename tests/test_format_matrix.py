@@ -30,10 +30,11 @@ SOURCE_OPTIONS = {"yolo": {"copy_images": "copy"}, "yolo-seg": {"copy_images": "
 
 
 def _builder_dataset() -> Dataset:
-    """The builder datasets, with image attributes and a label's attribute definitions as well
-    (label parents, keypoint names and a skeleton they have)."""
+    """The builder datasets, with image attributes, a z-order and a label's attribute definitions
+    as well (label parents, keypoint names and a skeleton they have)."""
     detection, lossy = detection_dataset(), lossy_dataset()
     lossy.items[0].attributes = {"weather": "fog"}
+    lossy.items[0].annotations[0].z_order = 1  # drawn on top of the later polygon
     labels = LabelSet([replace(label, attributes={"occluded": {"type": "switch"}}) if label.name == "cat" else label
                        for label in detection.labels])
     return Dataset(labels, detection.items + lossy.items)

@@ -254,3 +254,13 @@ def test_null_flags_and_unusual_values_come_back_as_they_were(tmp_path: Path) ->
     shape = {**document["shapes"][0], "group_id": 1, "points": [[1.0, 2.0], [3.0, 4.0]]}
     assert written == {**document, "shapes": [shape]}
     assert [i.code for i in report] == [Code.ID_REASSIGNED]  # labelme group ids are integers
+
+
+def test_z_order_becomes_the_shapes_order(tmp_path: Path) -> None:
+    """labelme draws later shapes on top: shapes are written by z-order (then item order), reported."""
+    item = Item("a.jpg", ImageRef("a.jpg", 10, 10), [
+        Box((0, 0, 5, 5), label="top", z_order=1), Box((2, 2, 8, 8), label="middle"),
+        Box((1, 1, 3, 3), label="bottom", z_order=-1)])
+    report = write(Dataset(LabelSet([Label("top"), Label("middle"), Label("bottom")]), [item]), tmp_path / "out")
+    assert [shape["label"] for shape in shapes_of(tmp_path / "out" / "a.json")] == ["bottom", "middle", "top"]
+    assert [(s.code, s.count) for s in report.summary() if "z_order" in s.message] == [(Code.FIELD_DROPPED, 2)]

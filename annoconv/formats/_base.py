@@ -38,6 +38,7 @@ FEATURES: dict[str, str] = {
     "attributes": "Attributes",
     "score": "Score",
     "crowd": "Crowd flag",
+    "z-order": "Drawing order (z_order)",
     "subset": "Subsets",
     "image-attributes": "Image attributes",
     "label-color": "Label colours",
@@ -58,6 +59,7 @@ FEATURE_TESTS: dict[str, Callable[[Annotation], bool]] = {
     "attributes": lambda a: bool(a.attributes),
     "score": lambda a: a.score is not None,
     "crowd": lambda a: a.iscrowd,
+    "z-order": lambda a: a.z_order != 0,
 }
 
 

@@ -142,6 +142,8 @@ class CocoWriter:
         """The item's COCO annotations in item order; a group is written where its first member is."""
         kept = []
         for ann in item.annotations:
+            if ann.z_order:
+                self.context.record_loss("z-order", item=item, annotation=ann)
             if type(ann) in _DROPPED:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
             else:

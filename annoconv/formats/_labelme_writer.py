@@ -22,7 +22,8 @@ order), so a labelme -> labelme conversion reproduces its input byte for byte.
   image-level flags; Caption -> dropped (``unsupported-kind``).
 - Boolean attributes -> shape flags; the score, the crowd flag and other attributes -> a JSON
   description (see :mod:`._labelme_shapes`); ``group`` -> ``group_id`` (non-integer groups are
-  renumbered, reported as ``id-reassigned``).
+  renumbered, reported as ``id-reassigned``); ``z_order`` -> the shapes' order (labelme draws
+  later shapes on top), reported as a conversion.
 - ``imageData``: null unless the option ``labelme_embed_images`` is set (then the source's
   embedded image, or the image file under ``labelme_image_root``); source data not written is
   reported. Label definitions have no place in labelme files: colours, parents, keypoint names and
@@ -118,6 +119,16 @@ class LabelmeWriter:
                             "(label ids and unused labels are not kept)", severity=Severity.INFO, labels=unkept)
 
     # --- one file -------------------------------------------------------------------------------
+    def _drawing_order(self, item: Item) -> list[Annotation]:
+        """The annotations in the order labelme draws their shapes (later on top): by z-order, then
+        as they come."""
+        if not any(annotation.z_order for annotation in item.annotations):
+            return item.annotations
+        for annotation in item.annotations:
+            if annotation.z_order:
+                self.context.record_loss("z-order", item=item, annotation=annotation)
+        return sorted(item.annotations, key=lambda annotation: annotation.z_order)
+
     def _document(self, item: Item) -> tuple[str, dict[str, Any]]:
         relative, image_path = self._placement(item)
         if item.subset is not None:
@@ -126,7 +137,7 @@ class LabelmeWriter:
         ungrouped = Counter(a.label for a in item.annotations if type(a) is Keypoints and a.group is None)
         shape_keys = item.extras.get("labelme:shape_keys")
         shapes = []
-        for annotation in item.annotations:
+        for annotation in self._drawing_order(item):
             for shape in self._shapes(item, annotation, groups, ungrouped):
                 shapes.append(_ordered(shape, shape_keys))
         self.shapes += len(shapes)

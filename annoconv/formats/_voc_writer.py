@@ -226,6 +226,9 @@ class VocWriter:
             lines.append(layout_.labelmap_line(label.name, label.color, list(label.extras.get("voc:parts", [])),
                                                list(label.extras.get("voc:actions", []))))
         layout_.write_lines(self.path / "labelmap.txt", lines)
+        with_ids = [label.name for label in self.dataset.labels if label.id is not None]
+        if with_ids:
+            self.report.add(Code.ID_REASSIGNED, "label ids not written: voc knows labels by name", labels=with_ids)
 
     # --- one item ----------------------------------------------------------------------------------
     def _item(self, item: Item, voc_id: str) -> tuple[Any, dict[str, int], bool]:
@@ -303,6 +306,8 @@ class VocWriter:
                 self.context.record_loss("score", item=item, annotation=annotation)
             if annotation.iscrowd:
                 self.context.record_loss("crowd", item=item, annotation=annotation)
+            if annotation.z_order:
+                self.context.record_loss("z-order", item=item, annotation=annotation)
             kind = type(annotation)
             if kind is Tag:
                 tags.append(annotation)  # type: ignore[arg-type]

@@ -246,6 +246,8 @@ class YoloWriter:
             self._lose("attributes")
         if annotation.iscrowd:
             self._lose("crowd")
+        if annotation.z_order:
+            self._lose("z-order")
 
     def _lose(self, feature: str) -> None:
         """Count a conversion or drop in the item being written: recorded once per item and feature

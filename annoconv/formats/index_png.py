@@ -32,8 +32,9 @@ _LINES = "pixels with --line-width, else dropped"
 
 
 def _capabilities(crowd_native: bool) -> Capabilities:
-    native = {"polygon-multipart", "polygon-holes", "mask", "subset", "image-attributes", "label-color",
-              "label-parent", "label-keypoints", "label-attributes"}  # labels.json holds the label definitions
+    # z-order decides the overlaps painted; labels.json holds the label definitions.
+    native = {"polygon-multipart", "polygon-holes", "mask", "z-order", "subset", "image-attributes", "label-color",
+              "label-parent", "label-keypoints", "label-attributes"}
     converted = {"box": _PIXELS, "rotated-box": _PIXELS, "polygon": _PIXELS,
                  "polyline": _LINES, "point": _LINES, "keypoints": _LINES}
     if crowd_native:

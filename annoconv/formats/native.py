@@ -21,7 +21,7 @@ from typing import Any
 from .._io import dump_json, load_json
 from ..errors import AnnoconvError, ParseError, SchemaError
 from ..ir import KINDS, Annotation, Dataset, ImageRef, Item, Label, LabelSet
-from ._base import Capabilities, Context, Format, Option, boolean
+from ._base import FEATURES, Capabilities, Context, Format, Option, boolean
 
 VERSION = "1.0"
 _COMMON_DEFAULTS: dict[str, Any] = {"id": None, "group": None, "z_order": 0, "score": None, "iscrowd": False,
@@ -126,10 +126,7 @@ FORMAT = Format(
     name="annoconv",
     summary="annoconv's native JSON: the IR itself, lossless, versioned",
     spec_url="README.md#the-native-format",
-    capabilities=Capabilities(native=frozenset({
-        "box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "polyline", "point", "keypoints",
-        "mask", "tag", "caption", "attributes", "score", "crowd", "subset", "image-attributes", "label-color",
-        "label-parent", "label-keypoints", "label-attributes"})),
+    capabilities=Capabilities(native=frozenset(FEATURES)),  # the IR itself: everything
     reader=read_native,
     writer=write_native,
     write_options=(Option("indent", boolean, False, "pretty-print the JSON with 2-space indentation"),),
