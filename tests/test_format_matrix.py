@@ -7,7 +7,7 @@ instances hidden by others, and a label name VOC's labelmap cannot hold."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
@@ -30,13 +30,14 @@ SOURCE_OPTIONS = {"yolo": {"copy_images": "copy"}, "yolo-seg": {"copy_images": "
 
 
 def _builder_dataset() -> Dataset:
-    """The builder datasets, with image attributes, a z-order and a label's attribute definitions
-    as well (label parents, keypoint names and a skeleton they have)."""
+    """The builder datasets, with a subset, image attributes, a z-order and a label's colour and
+    attribute definitions as well (label parents, keypoint names and a skeleton they have)."""
     detection, lossy = detection_dataset(), lossy_dataset()
     lossy.items[0].attributes = {"weather": "fog"}
+    lossy.items[0].subset = "val"
     lossy.items[0].annotations[0].z_order = 1  # drawn on top of the later polygon
-    labels = LabelSet([replace(label, attributes={"occluded": {"type": "switch"}}) if label.name == "cat" else label
-                       for label in detection.labels])
+    labels = LabelSet([replace(label, attributes={"occluded": {"type": "switch"}}, color=(9, 8, 7))
+                       if label.name == "cat" else label for label in detection.labels])
     return Dataset(labels, detection.items + lossy.items)
 
 
@@ -81,3 +82,29 @@ def test_every_pair_converts_and_reports_what_it_predicts(reader: str, writer: s
     extra = {key: count for key, count in actual.items() if key not in predicted}
     assert all(Code(code) in UNFORESEEABLE or message.startswith(UNFORESEEABLE_DROPS) for code, message in extra), extra
     assert (tmp_path / "out").exists()
+
+
+# Item- and label-level features as (feature, what-it-is) pairs: reading a format back must give at
+# least the source's pairs (formats may add some: YOLO's default split, FastLabel's inferred
+# attribute definitions, keypoints of pose classes).
+HELD = {
+    "subset": lambda ds: {(PurePosixPath(item.image.path).stem, item.subset) for item in ds.items
+                          if item.subset is not None},
+    "image-attributes": lambda ds: {(key, str(value)) for item in ds.items for key, value in item.attributes.items()},
+    "label-color": lambda ds: {(label.name, label.color) for label in ds.labels if label.color is not None},
+    "label-parent": lambda ds: {(label.name, label.parent) for label in ds.labels if label.parent is not None},
+    "label-keypoints": lambda ds: {(label.name, label.keypoints, label.skeleton) for label in ds.labels
+                                   if label.keypoints},
+    "label-attributes": lambda ds: {(label.name, key) for label in ds.labels for key in label.attributes},
+}
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_what_a_format_says_it_holds_comes_back(name: str, sources: dict[str, Path]) -> None:
+    """Item- and label-level features a format declares native survive writing and reading it."""
+    source, back = _builder_dataset(), annoconv.read(name, sources[name])
+    for feature in HELD:
+        if feature in FORMATS[name].capabilities.native:
+            expected = HELD[feature](source)
+            assert expected, f"the builder dataset does not use {feature}"
+            assert expected <= HELD[feature](back), feature
