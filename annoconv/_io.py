@@ -109,8 +109,15 @@ def load_json(path: str | Path, what: str = "a JSON file", typed: msgspec.json.D
 
 
 def dump_json(value: Any, path: Path, indent: bool = False) -> None:
+    """Write ``value`` as JSON; a value JSON cannot hold (a set, an object) is a WriteError naming the
+    file, not a traceback from the encoder."""
     option = orjson.OPT_SERIALIZE_NUMPY | (orjson.OPT_INDENT_2 if indent else 0)
-    path.write_bytes(orjson.dumps(value, option=option))
+    try:
+        data = orjson.dumps(value, option=option)
+    except TypeError as exc:  # orjson.JSONEncodeError
+        raise WriteError(f"a value is not JSON-serializable ({exc}): attributes and extras must be JSON values",
+                         file=path.name) from None
+    path.write_bytes(data)
 
 
 def check_destination(dest: Path, directory: bool, overwrite: bool) -> None:

@@ -495,3 +495,16 @@ def test_native_undeclared_label_names_the_file(native_file: Path) -> None:
     edit_native(native_file, lambda d: d["items"][0]["annotations"][0].update(label="zebra"))
     error = read_error("annoconv", native_file, SchemaError, ValueError)
     assert "zebra" in str(error)
+
+
+@pytest.mark.parametrize("fmt, name", [("coco", "out.json"), ("annoconv", "out.json"), ("fastlabel", "out.json"),
+                                       ("semantic-png", "out"), ("labelme", "out")])
+def test_a_value_json_cannot_hold_is_a_write_error(fmt: str, name: str, tmp_path: Path) -> None:
+    """Attributes set by a library user to a non-JSON value (here a set): a WriteError naming the
+    file, and nothing written."""
+    dataset = detection_dataset()
+    dataset.labels["cat"].attributes = {"sizes": {1, 2}}
+    dataset.items[0].annotations[0].attributes = {"seen": {1, 2}}
+    with pytest.raises(annoconv.WriteError, match="not JSON-serializable|not a JSON value"):
+        annoconv.write(dataset, fmt, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
