@@ -434,9 +434,16 @@ def _coverable(owns: list[PixelBounds | None], covers: list[PixelBounds | None])
             if cover is None:
                 low_x = low_y = -math.inf
                 high_x = high_y = math.inf
-            else:
-                low_x, low_y = min(low_x, cover[0]), min(low_y, cover[1])
-                high_x, high_y = max(high_x, cover[2]), max(high_y, cover[3])
+                continue
+            c1, r1, c2, r2 = cover  # comparisons, not min()/max() calls: this runs once per object
+            if c1 < low_x:
+                low_x = c1
+            if r1 < low_y:
+                low_y = r1
+            if c2 > high_x:
+                high_x = c2
+            if r2 > high_y:
+                high_y = r2
         return result
     known = np.array([own is not None for own in owns])
     own = np.array([b if b is not None else (0, 0, 0, 0) for b in owns], dtype=np.float64).reshape(count, 4)
