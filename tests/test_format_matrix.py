@@ -108,3 +108,22 @@ def test_what_a_format_says_it_holds_comes_back(name: str, sources: dict[str, Pa
             expected = HELD[feature](source)
             assert expected, f"the builder dataset does not use {feature}"
             assert expected <= HELD[feature](back), feature
+
+
+@pytest.mark.parametrize("name", READERS)
+def test_annotation_ids_are_kept_or_reported(name: str, sources: dict[str, Path], tmp_path: Path) -> None:
+    """A format that gives none of the annotation ids back says so (an info entry). Ids are made
+    distinctive, so that a reader's own numbering cannot pass for them."""
+    dataset = _builder_dataset()
+    for item in dataset.items:
+        for annotation in item.annotations:
+            annotation.id = f"a{annotation.id}" if annotation.id is not None else None
+    options = dict(SOURCE_OPTIONS.get(name, {}))
+    if "images_dir" in {o.name for o in FORMATS[name].write_options}:
+        options["images_dir"] = str(sources[name].parent / "images_root")
+    report = annoconv.write(dataset, name, tmp_path / "out", **options)
+    ids = {a.id for item in dataset.items for a in item.annotations if a.id is not None}
+    back = {a.id for item in annoconv.read(name, tmp_path / "out").items for a in item.annotations}
+    if not ids & back:
+        assert [i for i in report.by_code(Code.ID_REASSIGNED) if "annotation ids" in i.message], \
+            "annotation ids lost without a report entry"

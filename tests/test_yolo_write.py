@@ -256,7 +256,8 @@ def test_pose_pairs_shapes_and_keypoints_by_group(tmp_path: Path) -> None:
         ("geometry-converted", "Polygon written as its bounding box (the pose box) (yolo-pose)"): 1,
         ("geometry-converted", "pose row of a shape without keypoints written with unlabelled keypoints"): 1,
         ("geometry-converted", "pose box taken from the extent of the labelled keypoints (no box in the "
-                               "source)"): 1}
+                               "source)"): 1,
+        ("id-reassigned", "annotation ids not written: yolo-pose has no place for them"): 4}
     assert {i["severity"] for i in issues(report, "geometry-converted") if i["message"].startswith("pose")} == {"info"}
 
 
@@ -270,7 +271,8 @@ def test_detection_from_masks_and_rotated_boxes(tmp_path: Path) -> None:
     assert summary(report) == {
         ("geometry-converted", "Mask written as its bounding box (yolo)"): 2,
         ("geometry-converted", "Rotated box written as its axis-aligned bounding box (yolo)"): 1,
-        ("geometry-converted", "empty mask (no foreground pixel) dropped"): 1}
+        ("geometry-converted", "empty mask (no foreground pixel) dropped"): 1,
+        ("id-reassigned", "annotation ids not written: yolo has no place for them"): 1}
 
 
 @pytest.mark.parametrize("fmt, row", [

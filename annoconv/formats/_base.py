@@ -103,6 +103,14 @@ def record_label_losses(labels: LabelSet, capabilities: "Capabilities", format_n
             report.add(loss[0], loss[1], count=len(names), labels=names)
 
 
+def report_unkept_ids(dataset: Dataset, report: Report, format_name: str) -> None:
+    """One info entry counting the annotation ids a format has no place for (readers number or
+    leave out ids of their own)."""
+    count = sum(annotation.id is not None for item in dataset.items for annotation in item.annotations)
+    if count:
+        report.add(Code.ID_REASSIGNED, f"annotation ids not written: {format_name} has no place for them", count=count)
+
+
 class FeatureCounter:
     """Which of ``features`` an item uses, and how often (per annotation; ``subset`` per item).
 

@@ -22,7 +22,7 @@ from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
-from ._base import FEATURES, Context, FeatureCounter
+from ._base import FEATURES, Context, FeatureCounter, report_unkept_ids
 from ._paths import inside, without_suffix
 
 SIDECAR = "labels.json"
@@ -110,6 +110,8 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
         sidecar["labels_without_index"] = unindexed
         sidecar["label_order"] = dataset.labels.names()
     dump_json(sidecar, root / SIDECAR, indent=True)
+    if mode == "semantic":  # instance maps keep them in the sidecar
+        report_unkept_ids(dataset, context.report, context.format.name)
 
 
 def _record_crowd(item: Item, crowd: str, mode: str, context: Context) -> None:

@@ -49,7 +49,7 @@ from ..image_header import image_size
 from ..ir import Annotation, Box, Caption, Dataset, Item, Keypoints, Mask, Point, Polygon, Polyline, Tag
 from ..raster import polygon_mask
 from ..report import Code, Severity
-from ._base import Context
+from ._base import Context, report_unkept_ids
 from ._labelme_shapes import (KEYPOINT_SEPARATOR, VERSION, Fields, crop_points, decode_mask, encode_mask,
                               is_absolute, on_circle, resolve_image_path, tight_crop, write_fields)
 
@@ -105,6 +105,7 @@ class LabelmeWriter:
                 file.write(data)
             self.context.step()
         self.report.stats["items_written"] = len(self.dataset.items)
+        report_unkept_ids(self.dataset, self.report, "labelme")
         self.report.stats["annotations_written"] = self.shapes
 
     def _label_definitions(self) -> None:

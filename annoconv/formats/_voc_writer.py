@@ -51,7 +51,7 @@ from ..ir import Box, Dataset, Item, Mask, Polygon, Tag
 from ..report import Code, Severity
 from . import _voc_layout as layout_
 from . import _voc_xml as xml
-from ._base import Context
+from ._base import Context, report_unkept_ids
 from ._voc_segmentation import SegmentationWriter, record_unpainted
 
 _FLAGS = ("truncated", "occluded", "difficult")
@@ -149,6 +149,7 @@ class VocWriter:
         self._write_lists(main, splits, class_values)
         self._write_labelmap()
         self.report.stats["items_written"] = len(self.dataset.items)
+        report_unkept_ids(self.dataset, self.report, "voc")
         self.report.stats["annotations_written"] = self.written
 
     # --- ids, splits, lists ------------------------------------------------------------------------

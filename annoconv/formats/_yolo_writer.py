@@ -33,7 +33,7 @@ from ..image_header import image_size
 from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon, geometry
 from ..ir.annotations import doubled_objects
 from ..report import Code, Severity
-from ._base import Context
+from ._base import Context, report_unkept_ids
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
 from ._yolo_files import names_from_file
 from ._yolo_output import Output, Placement
@@ -165,6 +165,7 @@ class YoloWriter:
                             severity=Severity.INFO if self.numbers.max_error < _ROUNDING_WARNS_AT else None,
                             max_error_px=self.numbers.max_error)
         self.report.stats["items_written"] = sum(self.output.split_items.values())
+        report_unkept_ids(self.dataset, self.report, self.context.format.name)
         self.report.stats["annotations_written"] = self.objects
 
     def _chunk(self, items: list[Item]) -> None:
