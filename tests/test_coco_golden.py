@@ -488,3 +488,16 @@ def test_box_float_round_trip_exact_or_reported(tmp_path) -> None:
     back, _ = read_coco(tmp_path / "o.json")
     (box,) = back.items[0].annotations
     assert np.array_equal(box.xyxy, f64(xyxy)) or Code.PRECISION_REDUCED.value in report.codes(), box.xyxy.tolist()
+
+
+def test_a_group_that_is_several_coco_annotations_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two boxes of one object (a group) become two COCO annotations: the link is reported; a box
+    with its polygon stays one annotation and is not."""
+    item = Item("a.jpg", ImageRef("a.jpg", 20, 20), [
+        Box((1, 1, 5, 5), label="cat", id=1, group=7), Box((6, 6, 9, 9), label="cat", id=2, group=7),
+        Box((10, 10, 15, 15), label="cat", id=3, group=8),
+        Polygon.from_rings([[10, 10], [15, 10], [15, 15]], label="cat", id=3, group=8)])
+    written, report = write_coco(Dataset(LabelSet([Label("cat")]), [item]), tmp_path / "out.json")
+    assert len(written["annotations"]) == 3
+    assert [(i.code, i.count) for i in report if i.message.startswith("group of annotations")] == [
+        (Code.FIELD_DROPPED, 1)]

@@ -2,7 +2,8 @@
 into every writable format. Each pair must run, and what the capability check predicts must be
 exactly what the writer reports (label definitions and image attributes included). On top of it
 the writer may report only losses the capability model cannot foresee: values rounded or clipped,
-instances hidden by others, and a label name VOC's labelmap cannot hold."""
+instances hidden by others, a label name VOC's labelmap cannot hold, and objects of several
+annotations split apart."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ FORMATS = available_formats()
 READERS = sorted(name for name, fmt in FORMATS.items() if fmt.reader and fmt.writer)
 WRITERS = sorted(name for name, fmt in FORMATS.items() if fmt.writer)
 UNFORESEEABLE = {Code.PRECISION_REDUCED, Code.COORDINATE_CLIPPED}
-# Field drops that depend on values rather than on the features used: a label name VOC's labelmap cannot hold.
-UNFORESEEABLE_DROPS = ("label not written to labelmap.txt",)
+# Field drops that depend on values rather than on the features used: a label name VOC's labelmap cannot
+# hold; an object of several annotations (labelme's parts sharing a group_id) written as several rows.
+UNFORESEEABLE_DROPS = ("label not written to labelmap.txt", "group of annotations of one object written as")
 # Options that let a format's written copy be read back on its own (YOLO needs the image files).
 SOURCE_OPTIONS = {"yolo": {"copy_images": "copy"}, "yolo-seg": {"copy_images": "copy"},
                   "yolo-pose": {"copy_images": "copy"}, "yolo-obb": {"copy_images": "copy"}}

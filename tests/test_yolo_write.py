@@ -13,7 +13,7 @@ import pytest
 import yaml
 from test_yolo_support import issues, label_file, png, read, write
 
-from annoconv import Box, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon
+from annoconv import Box, Code, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon
 from annoconv.formats._yolo_layout import label_path_for
 
 W, H = 100, 50
@@ -288,3 +288,19 @@ def test_an_object_given_as_box_and_outline_is_one_row(tmp_path: Path, fmt: str,
           fmt, tmp_path / "out")
     written = rows(tmp_path / "out")
     assert len(written) == 2 and written[0] == row and written[1][0] == "0"
+
+
+def test_pose_object_given_as_box_and_outline_is_one_row(tmp_path: Path) -> None:
+    """A VOC object read with its mask (a Box and a Mask/Polygon of one group and label) and its
+    keypoints: one pose row, the box as the pose box; an object split over two boxes is reported."""
+    labels = LabelSet([Label("person", keypoints=("a", "b"))])
+    item = Item("a.jpg", ImageRef("a.jpg", 100, 100), [
+        Box((10, 10, 30, 50), label="person", group=1),
+        Polygon.from_rings([[12, 12], [28, 12], [28, 48]], label="person", group=1),
+        Keypoints([[20, 20], [25, 25]], [2, 2], label="person", group=1),
+        Box((60, 60, 70, 70), label="person", group=2), Box((75, 60, 90, 70), label="person", group=2)])
+    report = write(Dataset(labels, [item]), "yolo-pose", tmp_path / "out")
+    assert [row[:5] for row in rows(tmp_path / "out")] == [
+        ["0", "0.2", "0.3", "0.2", "0.4"], ["0", "0.65", "0.65", "0.1", "0.1"], ["0", "0.825", "0.65", "0.15", "0.1"]]
+    assert [(i.code, i.count) for i in report if i.message.startswith("group of annotations")] == [
+        (Code.FIELD_DROPPED, 1)]

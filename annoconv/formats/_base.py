@@ -111,6 +111,23 @@ def report_unkept_ids(dataset: Dataset, report: Report, format_name: str) -> Non
         report.add(Code.ID_REASSIGNED, f"annotation ids not written: {format_name} has no place for them", count=count)
 
 
+def report_split_groups(report: Report, item: Item, written: list[Annotation], what: str) -> None:
+    """One entry per item whose ``written`` annotations (each written on its own: a row, an
+    annotation, an instance) include several of one (group, label) object: the link between them
+    is lost. ``what`` says what they became ("separate COCO annotations")."""
+    seen: set[Any] = set()
+    split: set[Any] = set()
+    for annotation in written:
+        if annotation.group is not None:
+            key = (annotation.group, annotation.label)
+            if key in seen:
+                split.add(key)
+            seen.add(key)
+    if split:
+        report.add(Code.FIELD_DROPPED, f"group of annotations of one object written as {what}: the link between "
+                   "them is lost", item=item.id, count=len(split))
+
+
 class FeatureCounter:
     """Which of ``features`` an item uses, and how often (per annotation; ``subset`` per item).
 

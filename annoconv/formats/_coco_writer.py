@@ -41,7 +41,7 @@ from ..ir import (Annotation, Box, Caption, Dataset, Item, Keypoints, Label, Mas
 from ..ir.annotations import group_slots
 from ..raster import polygon_mask
 from ..report import Code, Severity
-from ._base import Context
+from ._base import Context, report_split_groups
 
 # Object annotation keys the writer writes itself; a same-named extra is a source value used in
 # its place (bbox, area, num_keypoints, segmentation of a bbox-only record) or a reader's marker.
@@ -149,11 +149,12 @@ class CocoWriter:
             else:
                 kept.append(ann)
         out: list[dict[str, Any]] = []
+        heads: list[Annotation] = []  # the main annotation of each COCO annotation
         for slot in group_slots(kept, _GROUPABLE):
-            if type(slot) is list:
-                out.extend(self._object(item, image_id, parts) for parts in _split_group(slot))
-            else:
-                out.append(self._object(item, image_id, [slot]))
+            for parts in _split_group(slot) if type(slot) is list else [[slot]]:
+                out.append(self._object(item, image_id, parts))
+                heads.append(parts[0])
+        report_split_groups(self.report, item, heads, "separate COCO annotations")
         return out
 
     def _object(self, item: Item, image_id: Any, parts: list[Annotation]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from ..image_header import image_size
 from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon, geometry
 from ..ir.annotations import doubled_objects
 from ..report import Code, Severity
-from ._base import Context, report_unkept_ids
+from ._base import Context, report_split_groups, report_unkept_ids
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
 from ._yolo_files import names_from_file
 from ._yolo_output import Output, Placement
@@ -270,6 +270,7 @@ class YoloWriter:
         out = self._pose_objects(item) if self.task == "pose" else self._shape_objects(item)
         for feature, count in self.tally.items():
             self.context.record_loss(feature, item=item, count=count)
+        report_split_groups(self.report, item, [row[2] for row in out], "separate rows")
         return out
 
     def _shape_objects(self, item: Item) -> list[tuple[Any, ...]]:
@@ -364,10 +365,16 @@ class YoloWriter:
 
     def _pose_objects(self, item: Item) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
-        for ann in item.annotations:
+        _, outlines = doubled_objects(item.annotations)  # one row per object: its box is the pose box
+        annotations = item.annotations
+        for ann in annotations:
             if type(ann) not in _SHAPES and type(ann) is not Keypoints:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
-        for shape, points in pose_slots(item.annotations):
+            elif outlines and id(ann) in outlines:
+                self._shape_losses(ann)  # what writing it on its own would have lost
+        if outlines:
+            annotations = [ann for ann in annotations if id(ann) not in outlines]
+        for shape, points in pose_slots(annotations):
             box = self._box_of(item, shape) if shape is not None else None
             main = shape if shape is not None else points
             assert main is not None  # a slot holds a shape, keypoints or both
