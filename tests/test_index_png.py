@@ -350,3 +350,14 @@ def test_declared_formats_hold_what_they_say() -> None:
         assert fmt.output_is_directory and fmt.reader and fmt.writer
     assert "crowd" in annoconv.get_format("instance-png").capabilities.native
     assert "crowd" not in annoconv.get_format("semantic-png").capabilities.native
+
+
+def test_an_object_of_several_shapes_painted_as_several_instances_is_reported(tmp_path: Path) -> None:
+    item = Item("a.jpg", ImageRef("a.jpg", 20, 20), [
+        Box((1, 1, 5, 5), label="cat", id=1, group=7), Box((6, 6, 9, 9), label="cat", id=2, group=7),
+        Box((10, 10, 15, 15), label="cat", id=3, group=8),  # a box and its outline: one instance
+        Polygon.from_rings([[10, 10], [15, 10], [15, 15]], label="cat", id=3, group=8)])
+    report = annoconv.write(Dataset(LabelSet([Label("cat")]), [item]), "instance-png", tmp_path / "out")
+    assert [(i.code, i.count) for i in report if i.message.startswith("group of annotations")] == [
+        (Code.FIELD_DROPPED, 1)]
+    assert len(annoconv.read("instance-png", tmp_path / "out").items[0].annotations) == 3

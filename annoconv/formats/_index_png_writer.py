@@ -19,10 +19,10 @@ from .._io import dump_json
 from ..errors import OptionError, SchemaError
 from ..ir import Dataset, Item, Label
 from ..raster.palette import label_palette, named_palette
-from ..raster.rasterize import LINE_KINDS, drawable
+from ..raster.rasterize import LINE_KINDS, drawable, paintable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
-from ._base import FEATURES, Context, FeatureCounter, report_unkept_ids
+from ._base import FEATURES, Context, FeatureCounter, report_split_groups, report_unkept_ids
 from ._paths import inside, without_suffix
 
 SIDECAR = "labels.json"
@@ -88,6 +88,8 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
         for code, message, annotation_id in result.notes:
             context.report.add(code, message, item=item.id, annotation=annotation_id)
         _record_crowd(item, options["crowd"], mode, context)
+        if mode == "instance":
+            report_split_groups(context.report, item, paintable(item, line_width, None), "separate instances")
         entry: dict[str, Any] = {"mask": mask, "image": item.image.path, "id": item.id,
                                  "width": item.image.width, "height": item.image.height}
         if item.subset is not None:

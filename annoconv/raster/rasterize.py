@@ -155,7 +155,7 @@ def plan_semantic(item: Item, class_index: Mapping[str, int], *, background: int
     (``label-unknown``) and not painted."""
     steps: list[tuple[Annotation, int]] = []
     ignored = False
-    for annotation in _paintable(item, line_width, report):
+    for annotation in paintable(item, line_width, report):
         if annotation.iscrowd and crowd != "class":
             if crowd == "ignore":
                 steps.append((annotation, ignore_value))
@@ -189,7 +189,7 @@ def plan_instances(item: Item, *, background: int = 0, crowd: str = "instance", 
     """
     steps: list[tuple[Annotation, int]] = []
     crowd_regions: list[Annotation] = []
-    for annotation in _paintable(item, line_width, report):
+    for annotation in paintable(item, line_width, report):
         if annotation.iscrowd and crowd != "instance":
             if crowd == "ignore":
                 crowd_regions.append(annotation)
@@ -221,7 +221,7 @@ def _dtype_for(top: int) -> type:
     return np.uint8 if top <= 255 else np.uint16
 
 
-def _paintable(item: Item, line_width: float | None, report: Report | None) -> list[Annotation]:
+def paintable(item: Item, line_width: float | None, report: Report | None) -> list[Annotation]:
     """The annotations to paint; an object given both as a box and as its outline (a Polygon or
     Mask of the same group and label) is painted by its outline alone."""
     out = []
