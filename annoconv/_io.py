@@ -41,7 +41,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-
 class Folders:
     """Makes the folder of each file about to be written, each folder once however many files it
     holds: a makedirs per file costs a syscall each (and through pathlib far more), ~0.1 s per
@@ -58,6 +57,7 @@ class Folders:
             os.makedirs(folder or ".", exist_ok=True)
             self._made.add(folder)
         return text
+
 
 def input_file(path: str | Path, what: str) -> Path:
     """``path`` as an existing, readable regular file, or a clear InputPathError."""
