@@ -273,11 +273,17 @@ class YoloWriter:
         report_split_groups(self.report, item, [row[2] for row in out], "separate rows")
         return out
 
+    def _twins(self, item: Item) -> set[int]:
+        """``id()`` of the annotations not written because their object is written by its other
+        geometry: of an object given as a box and its outline, the box is the row (the pose box in
+        yolo-pose), except in yolo-seg, where the outline is."""
+        boxes, outlines = doubled_objects(item.annotations)
+        return boxes if self.task == "segment" else outlines
+
     def _shape_objects(self, item: Item) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
         shape_of = {"detect": self._box_of, "segment": self._ring_of, "obb": self._quad_of}[self.task]
-        boxes, outlines = doubled_objects(item.annotations)  # one row per object: its box, or for yolo-seg its outline
-        twins = outlines if self.task != "segment" else boxes
+        twins = self._twins(item)
         for ann in item.annotations:
             kind = type(ann)
             if kind not in _SHAPES:
@@ -365,15 +371,15 @@ class YoloWriter:
 
     def _pose_objects(self, item: Item) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
-        _, outlines = doubled_objects(item.annotations)  # one row per object: its box is the pose box
+        twins = self._twins(item)
         annotations = item.annotations
         for ann in annotations:
             if type(ann) not in _SHAPES and type(ann) is not Keypoints:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
-            elif outlines and id(ann) in outlines:
+            elif twins and id(ann) in twins:
                 self._shape_losses(ann)  # what writing it on its own would have lost
-        if outlines:
-            annotations = [ann for ann in annotations if id(ann) not in outlines]
+        if twins:
+            annotations = [ann for ann in annotations if id(ann) not in twins]
         for shape, points in pose_slots(annotations):
             box = self._box_of(item, shape) if shape is not None else None
             main = shape if shape is not None else points
