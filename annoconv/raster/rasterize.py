@@ -26,7 +26,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -288,11 +288,7 @@ def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]],
     bounds = geometry.run_bounds(points, ring_starts[first_rings]).tolist()  # a shape's rings are consecutive
     for plan, ranges in zip(plans, shape_ranges):
         for step, shapes in ranges.items():
-            if len(shapes) == 1:
-                plan.extents[step] = tuple(bounds[shapes.start])
-            else:
-                plan.extents[step] = (min(bounds[s][0] for s in shapes), min(bounds[s][1] for s in shapes),
-                                      max(bounds[s][2] for s in shapes), max(bounds[s][3] for s in shapes))
+            plan.extents[step] = _enclosing([bounds[s] for s in shapes])
 
 
 def _record_pixels(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], spans: Spans) -> None:
@@ -310,8 +306,14 @@ def _record_pixels(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], 
             for step, shapes in ranges.items():
                 painted = [bounds[k] for k in shapes if k in bounds]
                 if painted:
-                    plan.pixels[step] = (min(b[0] for b in painted), min(b[1] for b in painted),
-                                         max(b[2] for b in painted), max(b[3] for b in painted))
+                    plan.pixels[step] = _enclosing(painted)
+
+
+def _enclosing(boxes: Sequence[Sequence[Any]]) -> tuple[Any, Any, Any, Any]:
+    """The xyxy box enclosing ``boxes`` (one or more xyxy)."""
+    if len(boxes) == 1:
+        return tuple(boxes[0])  # type: ignore[return-value]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _keep_spans(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], spans: Spans, shapes: int) -> None:
