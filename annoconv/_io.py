@@ -58,6 +58,20 @@ class Folders:
             self._made.add(folder)
         return text
 
+    def write(self, path: str | os.PathLike[str], data: bytes) -> None:
+        """Write ``data`` as the file ``path``, its folder made as by :meth:`ready`. Through the OS
+        calls alone: Python's buffered file object costs ~15 µs more per file."""
+        descriptor = os.open(self.ready(path), _NEW_FILE, 0o666)  # 0o666 & ~umask, as open() does
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
 
 def input_file(path: str | Path, what: str) -> Path:
     """``path`` as an existing, readable regular file, or a clear InputPathError."""

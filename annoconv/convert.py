@@ -41,11 +41,19 @@ def read(fmt: str, path: str | Path, *, report: Report | None = None, progress: 
 def predict_losses(dataset: Dataset, fmt: str) -> Report:
     """What writing ``dataset`` as ``fmt`` will lose, from the format's Capabilities (nothing is written)."""
     format_ = get_format(fmt)
+    return _predicted(dataset, format_, _item_features(dataset, format_))
+
+
+def _item_features(dataset: Dataset, format_: Format) -> list[dict[str, int]]:
+    """Per item, the features it uses that ``format_`` does not hold as they are (annotation counts)."""
     counter = FeatureCounter(frozenset(FEATURES) - format_.capabilities.native)  # only these can be lost
+    return [counter.count(item) for item in dataset.items]
+
+
+def _predicted(dataset: Dataset, format_: Format, item_features: list[dict[str, int]]) -> Report:
     occurrences: Counter[str] = Counter()  # feature -> annotations (or items) using it
     items_using: Counter[str] = Counter()  # feature -> items using it
-    for item in dataset.items:
-        counts = counter.count(item)
+    for counts in item_features:
         if counts:
             occurrences.update(counts)
             items_using.update(counts.keys())
@@ -73,7 +81,9 @@ def write(dataset: Dataset, fmt: str, path: str | Path, *, overwrite: bool = Fal
     path = Path(path)
     context = _context(format_, options, report, True, progress, len(dataset.items), path)
     with gc_paused():
-        predicted = predict_losses(dataset, fmt).predicted
+        # counted once: writers that report losses per item take the counts from the context
+        context.item_features = _item_features(dataset, format_)
+        predicted = _predicted(dataset, format_, context.item_features).predicted
     report.predicted.extend(predicted)
     if strict:
         _refuse_losses(report, fmt)

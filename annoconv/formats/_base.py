@@ -236,6 +236,8 @@ class Context:
     report: Report
     progress: Callable[[int], None] | None = None
     source: Path | None = None  # the user-facing path (writers get a temporary one)
+    # write(): per item of the dataset, the features it uses that the format does not hold (counts)
+    item_features: list[dict[str, int]] | None = None
     _losses: dict[str, tuple[Code, str] | None] = field(default_factory=dict, repr=False)
 
     def step(self, count: int = 1) -> None:

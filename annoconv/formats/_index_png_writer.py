@@ -54,11 +54,13 @@ def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:
 
 def record_losses(dataset: Dataset, context: Context) -> None:
     """Record, per item, every feature the format does not hold as it is (counts per annotation)."""
-    capabilities, name = context.format.capabilities, context.format.name
-    # Only features this format does not hold need counting (the others record nothing).
-    counter = FeatureCounter(frozenset(feature for feature in FEATURES if capabilities.loss(feature, name)))
-    for item in dataset.items:
-        for feature, count in counter.count(item).items():
+    counts = context.item_features  # counted by write() for its prediction
+    if counts is None or len(counts) != len(dataset.items):
+        # Only features this format does not hold need counting (the others record nothing).
+        counter = FeatureCounter(frozenset(FEATURES) - context.format.capabilities.native)
+        counts = [counter.count(item) for item in dataset.items]
+    for item, item_counts in zip(dataset.items, counts):
+        for feature, count in item_counts.items():
             context.record_loss(feature, item=item, count=count)
 
 

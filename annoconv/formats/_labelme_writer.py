@@ -101,8 +101,7 @@ class LabelmeWriter:
             except TypeError as exc:
                 raise WriteError(f"a value is not JSON-serializable: {exc}", file=relative,
                                  item=item.describe()) from None
-            with open(folders.ready(self.root / relative), "wb") as file:
-                file.write(data)
+            folders.write(self.root / relative, data)
             self.context.step()
         self.report.stats["items_written"] = len(self.dataset.items)
         report_unkept_ids(self.dataset, self.report, "labelme")

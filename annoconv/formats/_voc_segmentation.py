@@ -380,8 +380,7 @@ class SegmentationWriter:
             classes = cv2.LUT(objects, pending.classes, dst=framed_map(*objects.shape, 0))
             for folder, values, palette in (("SegmentationClass", classes, self.class_palette),
                                             ("SegmentationObject", objects, self.object_palette)):
-                with open(folders.ready(self.root / folder / f"{pending.voc_id}.png"), "wb") as file:
-                    file.write(encode_png(values, palette, framed=True))
+                folders.write(self.root / folder / f"{pending.voc_id}.png", encode_png(values, palette, framed=True))
             self.written += 1
         self.pending = []
 

@@ -133,8 +133,7 @@ class VocWriter:
             except ValueError as exc:  # lxml: a name or value with characters XML cannot hold
                 raise WriteError(f"cannot write as VOC XML: {exc}", file=self.context.source,
                                  item=item.describe()) from None
-            with open(folders.ready(annotations / f"{voc_id}.xml"), "wb") as file:
-                file.write(xml.to_bytes(root))
+            folders.write(annotations / f"{voc_id}.xml", xml.to_bytes(root))
             split = self._split(item)
             splits.setdefault(split, []).append(voc_id)
             if painted:

@@ -134,8 +134,7 @@ class Output:
 
     def commit(self, item: Item, placement: Placement, text: bytes, source: Path | None) -> None:
         """Write the label file, place the image, remember the split."""
-        with open(self.folders.ready(os.path.join(self.root, placement.label)), "wb") as file:
-            file.write(text)
+        self.folders.write(os.path.join(self.root, placement.label), text)
         if source is not None:
             image = self.folders.ready(os.path.join(self.root, placement.image))
             if self.copy == "copy":

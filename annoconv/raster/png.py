@@ -44,9 +44,16 @@ def _deflate(raw: bytes | memoryview, compression: Compression, sixteen_bit: boo
     raise ValueError(f"compression must be 'fast' or 'small', got {compression!r}")
 
 
-def framed_map(height: int, width: int, fill: int) -> np.ndarray:
+def framed_map(height: int, width: int, fill: int, reuse: np.ndarray | None = None) -> np.ndarray:
     """A (height, width) uint8 map filled with ``fill``, laid out as PNG rows: each row is preceded
-    in memory by its filter byte (0), so :func:`encode_png` deflates the buffer without a copy."""
+    in memory by its filter byte (0), so :func:`encode_png` deflates the buffer without a copy.
+    ``reuse``: a framed map whose buffer is refilled when it has this size (else a new one)."""
+    rows = reuse.base if reuse is not None else None
+    if rows is not None and rows.shape == (height, width + 1):
+        rows.fill(fill)
+        if fill:
+            rows[:, 0] = 0
+        return reuse  # type: ignore[return-value]
     if fill == 0:  # zeroed pages come from the OS on first touch: untouched background costs nothing
         return np.zeros((height, width + 1), dtype=np.uint8)[:, 1:]
     rows = np.full((height, width + 1), fill, dtype=np.uint8)  # one memset

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -241,6 +241,14 @@ def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
     """Index maps of several plans. Spans of all their polygons are computed in one vectorized
     pass (the per-call overhead of numpy would otherwise dominate small images). ``framed``:
     uint8 maps are views laid out for PNG encoding (:func:`.png.framed_map`)."""
+    return list(burn_each(plans, framed))
+
+
+def burn_each(plans: Sequence[Plan], framed: bool = False, reuse: bool = False) -> Iterator[np.ndarray]:
+    """:func:`burn`, one map at a time in plan order, each painted when asked for. ``reuse``
+    (framed uint8 maps): maps of one size are painted into one buffer, so each map is valid only
+    until the next is asked for; painting and encoding one image at a time stays in the CPU cache
+    and saves the page faults of a fresh map per image (~20 % of painting 5,000 COCO images)."""
     rings: list[np.ndarray] = []
     ring_shape: list[int] = []
     shape_size: list[tuple[int, int]] = []
@@ -274,7 +282,12 @@ def burn(plans: Sequence[Plan], framed: bool = False) -> list[np.ndarray]:
     vertices, offsets, contour_shape = contours(spans)
     bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
     offsets = offsets.tolist()
-    return [_paint(plan, ranges, vertices, offsets, bounds, framed) for plan, ranges in zip(plans, shape_ranges)]
+    buffer = None
+    for plan, ranges in zip(plans, shape_ranges):
+        array = _paint(plan, ranges, vertices, offsets, bounds, framed, buffer)
+        if reuse and framed and array.dtype == np.uint8:
+            buffer = array
+        yield array
 
 
 def _record_extents(plans: Sequence[Plan], shape_ranges: list[dict[int, range]], points: np.ndarray,
@@ -474,8 +487,8 @@ def _shows(array: np.ndarray, window: PixelBounds | None, value: int) -> bool:
 
 
 def _paint(plan: Plan, ranges: dict[int, range], vertices: np.ndarray, offsets: list[int],
-           bounds: list[int], framed: bool) -> np.ndarray:
-    array: np.ndarray = framed_map(*plan.size, plan.background) if framed and plan.dtype is np.uint8 \
+           bounds: list[int], framed: bool, buffer: np.ndarray | None) -> np.ndarray:
+    array: np.ndarray = framed_map(*plan.size, plan.background, buffer) if framed and plan.dtype is np.uint8 \
         else np.full(plan.size, plan.background, dtype=plan.dtype)
     plan.empty = []
     for step, (annotation, value) in enumerate(plan.steps):

@@ -21,7 +21,7 @@ from .._io import Folders
 from ..errors import AnnoconvError
 from ..ir import Item
 from .png import Compression, encode_png
-from .rasterize import Note, Plan, burn, paint_notes, plan_instances, plan_semantic
+from .rasterize import Note, Plan, burn_each, paint_notes, plan_instances, plan_semantic
 
 CHUNK = 48  # images per vectorized burn (measured: 16-64 are within a few per cent)
 
@@ -86,23 +86,23 @@ def render_chunk(items: Sequence[Item], masks: Sequence[str], job: RenderJob) ->
             if job.on_error == "fail":
                 raise
             results[k] = str(exc)
+    folders = Folders()
     try:
-        arrays = burn(plans, framed=True)
+        # One map at a time in one reused buffer: each is encoded and checked before the next is painted.
+        for k, plan, array in zip(where, plans, burn_each(plans, framed=True, reuse=True)):
+            top = max([plan.background] + [value for _, value in plan.steps])  # the largest value it may hold
+            _write(array, os.path.join(job.root, masks[k]), job, top, folders)
+            results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
+                                  plan.ignore)
     except AnnoconvError as exc:
         if job.on_error == "fail":
             raise
         if len(plans) == 1:
             results[where[0]] = str(exc)
             return results
-        # Find the bad item(s) one by one; the others are still written.
+        # Find the bad item(s) one by one; the others are (still) written.
         return [result if k not in where else _one(items[k], masks[k], job)
                 for k, result in enumerate(results)]
-    folders = Folders()
-    for k, plan, array in zip(where, plans, arrays):
-        top = max([plan.background] + [value for _, value in plan.steps])  # the largest value it may hold
-        _write(array, os.path.join(job.root, masks[k]), job, top, folders)
-        results[k] = Rendered(_instances(plan) if job.mode == "instance" else None, paint_notes(plan, array),
-                              plan.ignore)
     return results
 
 
@@ -117,8 +117,7 @@ def _write(array: np.ndarray, path: str, job: RenderJob, top: int, folders: Fold
     palette = job.palette if array.dtype == np.uint8 else None
     framed = array.dtype == np.uint8  # burn(framed=True) lays uint8 maps out as PNG rows
     data = encode_png(array, palette, job.compression, top, framed)
-    with open(folders.ready(path), "wb") as file:
-        file.write(data)
+    folders.write(path, data)
 
 
 _STATE: tuple[Sequence[Item], RenderJob] | None = None
