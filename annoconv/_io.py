@@ -27,18 +27,26 @@ def gc_paused() -> Iterator[None]:
     and objects alive at that moment are moved to the oldest generation (collected only by full
     collections, as long-lived objects are anyway). Skipped when the caller uses gc.freeze().
     """
+    global _caller_froze
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            if not gc.get_freeze_count():
+            # gc.get_freeze_count() walks every frozen object (~0.1 s per million): once it has
+            # found some, the process is taken to keep using gc.freeze() and is not asked again.
+            if not _caller_froze and gc.get_freeze_count():
+                _caller_froze = True
+            if not _caller_froze:
                 # Hand the new (long-lived) objects to the oldest generation in O(1); otherwise the
                 # first young collection after re-enabling traverses all of them (~0.1 s per 2 M).
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+_caller_froze = False  # gc_paused(): the process has frozen objects of its own (never unfreeze them)
 
 
 class Folders:
