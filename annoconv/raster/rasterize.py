@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,7 +37,7 @@ from ..ir import Annotation, Box, Item, Keypoints, LabelSet, Mask, Point, Polygo
 from ..ir.annotations import doubled_objects
 from ..report import Code, Report
 from .png import framed_map
-from .spans import Spans, ring_spans, shape_spans
+from .spans import Spans, compiled, paint_spans, ring_spans, shape_spans
 from .staircase import contours
 
 Mode = Literal["semantic", "instance"]
@@ -279,12 +279,10 @@ def burn_each(plans: Sequence[Plan], framed: bool = False, reuse: bool = False) 
     spans = ring_spans(points, lengths, shape_of_ring, sizes[:, 0], sizes[:, 1])
     _record_pixels(plans, shape_ranges, spans)
     _keep_spans(plans, shape_ranges, spans, len(shape_size))
-    vertices, offsets, contour_shape = contours(spans)
-    bounds = np.searchsorted(contour_shape, np.arange(len(shape_size) + 1)).tolist()
-    offsets = offsets.tolist()
+    paint_shapes = _shape_painter(spans, len(shape_size))
     buffer = None
     for plan, ranges in zip(plans, shape_ranges):
-        array = _paint(plan, ranges, vertices, offsets, bounds, framed, buffer)
+        array = _paint(plan, ranges, paint_shapes, framed, buffer)
         if reuse and framed and array.dtype == np.uint8:
             buffer = array
         yield array
@@ -486,8 +484,42 @@ def _shows(array: np.ndarray, window: PixelBounds | None, value: int) -> bool:
     return bool((array[r1:r2, c1:c2] == value).any())
 
 
-def _paint(plan: Plan, ranges: dict[int, range], vertices: np.ndarray, offsets: list[int],
-           bounds: list[int], framed: bool, buffer: np.ndarray | None) -> np.ndarray:
+ShapePainter = Callable[[np.ndarray, range, int], bool]
+
+
+def _shape_painter(spans: Spans, shapes: int) -> ShapePainter:
+    """paint(array, shapes, value): paints the spans of a range of shapes (numbered as in
+    ``spans``, which is sorted by shape) with ``value``; whether they had any pixel. The compiled
+    kernel fills the spans themselves; without it, each shape's spans become staircase contours
+    that ``cv2.fillPoly`` fills exactly (see staircase.py)."""
+    if compiled():
+        first = np.searchsorted(spans.shape, np.arange(shapes + 1)).tolist()  # each shape's first span
+        row, start, stop = spans.row, spans.start, spans.stop
+
+        def fill_spans(array: np.ndarray, which: range, value: int) -> bool:
+            a, b = first[which.start], first[which.stop]
+            if a == b:
+                return False
+            paint_spans(array, row, start, stop, a, b, value)
+            return True
+        return fill_spans
+    vertices, offsets, contour_shape = contours(spans)
+    bounds = np.searchsorted(contour_shape, np.arange(shapes + 1)).tolist()  # each shape's first contour
+    offset = offsets.tolist()
+
+    def fill_contours(array: np.ndarray, which: range, value: int) -> bool:
+        painted = False
+        for shape in which:  # regions are separate shapes: one call each (one would combine them even-odd)
+            a, b = bounds[shape], bounds[shape + 1]
+            if b > a:
+                painted = True
+                cv2.fillPoly(array, [vertices[offset[k]:offset[k + 1]] for k in range(a, b)], int(value), cv2.LINE_8)
+        return painted
+    return fill_contours
+
+
+def _paint(plan: Plan, ranges: dict[int, range], paint_shapes: ShapePainter, framed: bool,
+           buffer: np.ndarray | None) -> np.ndarray:
     array: np.ndarray = framed_map(*plan.size, plan.background, buffer) if framed and plan.dtype is np.uint8 \
         else np.full(plan.size, plan.background, dtype=plan.dtype)
     plan.empty = []
@@ -500,13 +532,7 @@ def _paint(plan: Plan, ranges: dict[int, range], vertices: np.ndarray, offsets: 
         elif kind in LINE_KINDS:
             painted = _paint_line(array, annotation, value, plan.line_width or 1.0)
         else:
-            painted = False
-            for shape in ranges.get(step, ()):
-                first, last = bounds[shape], bounds[shape + 1]
-                if last > first:
-                    painted = True
-                    cv2.fillPoly(array, [vertices[offsets[k]:offsets[k + 1]] for k in range(first, last)],
-                                 int(value), cv2.LINE_8)
+            painted = step in ranges and paint_shapes(array, ranges[step], value)
         if not painted:
             plan.empty.append(step)
     return array
@@ -568,10 +594,7 @@ def polygon_mask(regions: Sequence[Sequence[np.ndarray]], height: int, width: in
     rings = [np.asarray(ring, dtype=np.float64) for region in regions for ring in region]
     ring_shape = np.repeat(np.arange(len(regions)), [len(region) for region in regions])
     out = np.zeros((height, width), dtype=np.uint8)
-    vertices, offsets, _ = contours(shape_spans(rings, ring_shape, height, width))
-    # Regions are separate shapes: paint them one call each (one call would combine them even-odd).
-    for k in range(len(offsets) - 1):
-        cv2.fillPoly(out, [vertices[offsets[k]:offsets[k + 1]]], 1, cv2.LINE_8)
+    _shape_painter(shape_spans(rings, ring_shape, height, width), len(regions))(out, range(len(regions)), 1)
     return out
 
 

@@ -13,6 +13,10 @@ Exactness: the crossing column is computed in float64 and certified with a gener
 the rare crossings that fall within that bound of a pixel centre are decided exactly, in int64 when
 the coordinates are multiples of 1/1024 below 2^20 (the usual integer and half-integer data),
 otherwise with rational arithmetic.
+
+The compiled kernel ``_spanfill.c`` (built at install where a C compiler is available) computes the
+same spans with the same float64 operations and leaves the shapes it cannot certify in int64 to
+the numpy code here; ``compiled()`` says whether it is in use.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
+
+try:
+    from . import _spanfill  # type: ignore[attr-defined]
+except ImportError:  # not built: the numpy code below
+    _spanfill = None
 
 _INT_SCALE = 2048.0  # 1/1024 resolution, and pixel centres (c + 0.5) become integers
 _INT_LIMIT = 2.0 ** 20
@@ -57,12 +66,48 @@ def shape_spans(rings: Sequence[np.ndarray], ring_shape: np.ndarray, height: int
     return ring_spans(np.concatenate(rings), lengths, ring_shape, height, width)
 
 
+def compiled() -> bool:
+    """Whether the compiled kernel (``_spanfill``) computes and paints spans; without it (no C
+    compiler at install time) the numpy code below gives the same spans, more slowly."""
+    return _spanfill is not None
+
+
+def paint_spans(array: np.ndarray, row: np.ndarray, start: np.ndarray, stop: np.ndarray, lo: int, hi: int,
+                value: int) -> None:
+    """Set columns [start[k], stop[k]) of row ``row[k]`` of ``array`` (2-D, integer, rows
+    contiguous) to ``value`` for spans k in [lo, hi), with the compiled kernel."""
+    _spanfill.paint_spans(array, row, start, stop, lo, hi, value)
+
+
 def ring_spans(points: np.ndarray, lengths: np.ndarray, ring_shape: np.ndarray, height: int | np.ndarray,
                width: int | np.ndarray) -> Spans:
     """:func:`shape_spans` of rings given as one (N, 2) array of all their vertices and each
     ring's vertex count (``lengths``)."""
     if not len(lengths):
         return _empty()
+    ring_shape = np.asarray(ring_shape, dtype=np.int64)
+    if _spanfill is None or (len(ring_shape) > 1 and bool((ring_shape[1:] < ring_shape[:-1]).any())):
+        return _numpy_ring_spans(points, lengths, ring_shape, height, width)
+    count = int(ring_shape[-1]) + 1
+    heights, widths = (np.ascontiguousarray(np.broadcast_to(np.asarray(size, dtype=np.int64), count))
+                       for size in (height, width))
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+    *columns, undecided = _spanfill.ring_spans(points, lengths, ring_shape, heights, widths)
+    spans = Spans(*(np.frombuffer(column, dtype=np.int64) for column in columns))
+    if not undecided:
+        return spans
+    # Shapes with a crossing the kernel cannot certify (rare): the exact numpy code decides them.
+    rings = np.isin(ring_shape, undecided)
+    rest = _numpy_ring_spans(points[np.repeat(rings, lengths)], lengths[rings], ring_shape[rings], heights, widths)
+    merged = [np.concatenate(pair) for pair in zip(spans, rest)]
+    order = np.argsort(merged[0], kind="stable")  # each shape's spans come whole from one side
+    return Spans(*(column[order] for column in merged))
+
+
+def _numpy_ring_spans(points: np.ndarray, lengths: np.ndarray, ring_shape: np.ndarray, height: int | np.ndarray,
+                      width: int | np.ndarray) -> Spans:
+    """:func:`ring_spans` in numpy: every edge's crossings, then one sort of all toggles."""
     p0 = np.asarray(points, dtype=np.float64)
     # Each vertex's successor within its ring (rings close implicitly).
     ends = np.cumsum(lengths)
