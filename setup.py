@@ -1,12 +1,16 @@
-"""The compiled span kernel (annoconv/raster/_spanfill.c); everything else is in pyproject.toml.
+"""The compiled kernels; everything else is in pyproject.toml.
 
-The extension is optional: where it cannot be built, annoconv falls back to its numpy code
-(same pixels, slower). -ffp-contract=off keeps the float64 arithmetic identical to numpy's."""
+annoconv/raster/_spanfill.c computes and paints exact polygon spans, annoconv/formats/_tokens.c
+writes YOLO row text. Both are optional: where they cannot be built, annoconv falls back to its
+numpy code (same pixels and bytes, slower). -ffp-contract=off keeps the float64 arithmetic of
+the span kernel identical to numpy's."""
 
 import sys
 
 from setuptools import Extension, setup
 
 flags = [] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"]
-setup(ext_modules=[Extension("annoconv.raster._spanfill", ["annoconv/raster/_spanfill.c"],
-                             extra_compile_args=flags, optional=True)])
+setup(ext_modules=[
+    Extension("annoconv.raster._spanfill", ["annoconv/raster/_spanfill.c"], extra_compile_args=flags, optional=True),
+    Extension("annoconv.formats._tokens", ["annoconv/formats/_tokens.c"], extra_compile_args=flags, optional=True),
+])

@@ -8,12 +8,18 @@ trailing zeros (and a bare point) stripped: 0.25, 0, 1, 0.000001.
 Why not ``f"{v:.6f}"`` per value: a COCO-size YOLO-seg dataset has over a million values, and
 Python formatting costs ~0.4 us each. Here each token is a column of characters in one uint8
 array, digits come from repeated division by 10 (a scalar divisor: vectorized), and a mask
-drops the padding, so the cost is a few array passes over all tokens together.
+drops the padding, so the cost is a few array passes over all tokens together. The compiled
+``_tokens.c``, where it was built, writes the same bytes in one pass (~10x faster).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+try:
+    from . import _tokens  # type: ignore[attr-defined]
+except ImportError:  # not built: the numpy code below
+    _tokens = None
 
 _POW10 = [10 ** k for k in range(19)]
 _ZERO, _ONE, _POINT, _SPACE, _NEWLINE = (ord(c) for c in "01. \n")
@@ -34,6 +40,17 @@ def encode(values: np.ndarray, is_fraction: np.ndarray, row_last: np.ndarray, de
     ``values``: int64 per token — the integer itself (>= 0), or for a fraction its :func:`scaled`
     value; ``is_fraction``: which tokens are fractions; ``row_last``: which tokens end a row.
     """
+    if _tokens is not None:
+        text, ends = _tokens.encode(np.ascontiguousarray(values, dtype=np.int64),
+                                    np.ascontiguousarray(is_fraction, dtype=bool),
+                                    np.ascontiguousarray(row_last, dtype=bool), decimals)
+        return text, np.frombuffer(ends, dtype=np.int64)
+    return _numpy_encode(values, is_fraction, row_last, decimals)
+
+
+def _numpy_encode(values: np.ndarray, is_fraction: np.ndarray, row_last: np.ndarray, decimals: int
+                  ) -> tuple[bytes, np.ndarray]:
+    """:func:`encode` in numpy: one column of characters per token."""
     values = np.asarray(values, dtype=np.int64)
     count = len(values)
     if count == 0:
