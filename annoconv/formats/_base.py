@@ -158,6 +158,17 @@ class FeatureCounter:
         return entry
 
 
+def loss_counts(dataset: Dataset, context: "Context") -> list[dict[str, int]]:
+    """Per item, the features the format does not hold as they are, with their annotation counts:
+    the counts write() made for its prediction, or counted here for a writer run on its own."""
+    counts = context.item_features
+    if counts is None or len(counts) != len(dataset.items):
+        # Only features this format does not hold need counting (the others record nothing).
+        counter = FeatureCounter(frozenset(FEATURES) - context.format.capabilities.native)
+        counts = [counter.count(item) for item in dataset.items]
+    return counts
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """``native``: features held as they are; ``converted``: feature -> what it is written as."""

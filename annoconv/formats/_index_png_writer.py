@@ -22,7 +22,7 @@ from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable, paintable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
-from ._base import FEATURES, Context, FeatureCounter, report_split_groups, report_unkept_ids
+from ._base import FEATURES, Context, loss_counts, report_split_groups, report_unkept_ids
 from ._paths import inside, without_suffix
 
 SIDECAR = "labels.json"
@@ -54,12 +54,7 @@ def drawable_labels(dataset: Dataset, line_width: float | None) -> list[str]:
 
 def record_losses(dataset: Dataset, context: Context) -> None:
     """Record, per item, every feature the format does not hold as it is (counts per annotation)."""
-    counts = context.item_features  # counted by write() for its prediction
-    if counts is None or len(counts) != len(dataset.items):
-        # Only features this format does not hold need counting (the others record nothing).
-        counter = FeatureCounter(frozenset(FEATURES) - context.format.capabilities.native)
-        counts = [counter.count(item) for item in dataset.items]
-    for item, item_counts in zip(dataset.items, counts):
+    for item, item_counts in zip(dataset.items, loss_counts(dataset, context)):
         for feature, count in item_counts.items():
             context.record_loss(feature, item=item, count=count)
 

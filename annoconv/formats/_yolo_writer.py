@@ -33,7 +33,7 @@ from ..image_header import image_size
 from ..ir import Annotation, Box, Dataset, Item, Keypoints, Mask, Polygon, geometry
 from ..ir.annotations import doubled_objects
 from ..report import Code, Severity
-from ._base import Context, report_split_groups, report_unkept_ids
+from ._base import Context, loss_counts, report_split_groups, report_unkept_ids
 from ._yolo_geometry import bridge, largest_exterior, min_area_rectangle, open_ring, without_collinear
 from ._yolo_files import names_from_file
 from ._yolo_output import Output, Placement
@@ -41,6 +41,10 @@ from ._yolo_pose import pose_fields, pose_slots
 from ._yolo_text import encode, scaled
 
 _SHAPES = (Box, Polygon, Mask)
+# The losses recorded per item with their counts: shape conversions and fields of any annotation.
+# Annotations of kinds not written at all are recorded one by one.
+_COUNTED = frozenset({"box", "rotated-box", "polygon", "polygon-multipart", "polygon-holes", "mask", "score",
+                      "attributes", "crowd", "z-order"})
 _ROUNDING_WARNS_AT = 0.1  # pixels: a larger rounding error is a warning, a smaller one INFO
 _NOISE = 1e-12  # normalized units
 _CHUNK = 1024  # items whose rows are computed together (bounds memory on large datasets)
@@ -103,7 +107,6 @@ def _row_of(lengths: np.ndarray) -> np.ndarray:
 class YoloWriter:
     def __init__(self, dataset: Dataset, path: Path, context: Context, task: str) -> None:
         self.dataset = dataset
-        self.tally: dict[str, int] = {}  # feature -> annotations of the current item that lose it
         self.context = context
         self.report = context.report
         self.task = task
@@ -156,8 +159,9 @@ class YoloWriter:
     def write(self) -> None:
         self._label_losses()
         items = self.dataset.items
+        counts = loss_counts(self.dataset, self.context)
         for start in range(0, len(items), _CHUNK):
-            self._chunk(items[start:start + _CHUNK])
+            self._chunk(items[start:start + _CHUNK], counts[start:start + _CHUNK])
         self.output.finish(self.names, self._yaml_fields(), _FORMAT[self.task])
         if self.numbers.rounded:
             self.report.add(Code.PRECISION_REDUCED, f"normalized coordinates rounded to {self.numbers.decimals} "
@@ -168,12 +172,13 @@ class YoloWriter:
         report_unkept_ids(self.dataset, self.report, self.context.format.name)
         self.report.stats["annotations_written"] = self.objects
 
-    def _chunk(self, items: list[Item]) -> None:
-        """Items prepared one by one (losses, rows), their rows' text made together, then written."""
+    def _chunk(self, items: list[Item], counts: list[dict[str, int]]) -> None:
+        """Items prepared one by one (losses, rows), their rows' text made together, then written;
+        ``counts``: each item's :func:`loss_counts`."""
         entries: list[_Entry] = []
-        for item in items:
+        for item, item_counts in zip(items, counts):
             try:
-                entry = self._prepare(item)
+                entry = self._prepare(item, item_counts)
             except AnnoconvError as exc:
                 if not self.skip:
                     raise exc.located(item=item.describe())
@@ -211,12 +216,12 @@ class YoloWriter:
         return fields
 
     # --- items --------------------------------------------------------------------------------
-    def _prepare(self, item: Item) -> "_Entry | None":
+    def _prepare(self, item: Item, counts: dict[str, int]) -> "_Entry | None":
         """Where the item goes and its rows (losses recorded); None when it is not written."""
         placement = self.output.place(item)
         if item.attributes:
             self.context.record_loss("image-attributes", item=item)
-        objects = self._objects(item)
+        objects = self._objects(item, counts)
         size = self._size(item) if objects else (0, 0)
         if size is None:
             return None  # reported: not written at all
@@ -240,21 +245,6 @@ class YoloWriter:
                         "fractions of it)", severity=Severity.ERROR, item=item.id, error=error.message)
         return None
 
-    def _common_losses(self, annotation: Annotation) -> None:
-        if annotation.score is not None:
-            self._lose("score")
-        if annotation.attributes:
-            self._lose("attributes")
-        if annotation.iscrowd:
-            self._lose("crowd")
-        if annotation.z_order:
-            self._lose("z-order")
-
-    def _lose(self, feature: str) -> None:
-        """Count a conversion or drop in the item being written: recorded once per item and feature
-        (tens of thousands of per-annotation entries cost ~10 % of a large write)."""
-        self.tally[feature] = self.tally.get(feature, 0) + 1
-
     def _class(self, annotation: Annotation) -> int:
         index = self.index.get(annotation.label)  # type: ignore[arg-type]
         if index is None:
@@ -262,14 +252,15 @@ class YoloWriter:
         return index
 
     # --- annotations -> objects (IR pixels) ---------------------------------------------------
-    def _objects(self, item: Item) -> list[tuple[Any, ...]]:
-        """(kind, class index, annotation, geometry...) per row to write; every loss recorded."""
-        self.tally = {}
-        for annotation in item.annotations:
-            self._common_losses(annotation)
+    def _objects(self, item: Item, counts: dict[str, int]) -> list[tuple[Any, ...]]:
+        """(kind, class index, annotation, geometry...) per row to write; every loss recorded:
+        the shape conversions and dropped fields once per item and feature, from ``counts``
+        (tens of thousands of per-annotation entries cost ~10 % of a large write), the dropped
+        kinds one by one."""
         out = self._pose_objects(item) if self.task == "pose" else self._shape_objects(item)
-        for feature, count in self.tally.items():
-            self.context.record_loss(feature, item=item, count=count)
+        for feature, count in counts.items():
+            if feature in _COUNTED:
+                self.context.record_loss(feature, item=item, count=count)
         report_split_groups(self.report, item, [row[2] for row in out], "separate rows")
         return out
 
@@ -290,34 +281,15 @@ class YoloWriter:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
                 continue
             if twins and id(ann) in twins:
-                self._shape_losses(ann)  # what writing it on its own would have lost
-                continue
+                continue  # its losses are counted all the same: what writing it on its own would lose
             geometry = shape_of(item, ann)
             if geometry is not None:
                 out.append((self.task, self._class(ann), ann, geometry))
         return out
 
-    def _shape_losses(self, ann: Annotation) -> None:
-        """Count the conversion of a shape that is not written as it is."""
-        if type(ann) is Box:
-            if self.task == "segment":
-                self._lose("box")
-            if ann.rotated:  # type: ignore[attr-defined]
-                self._lose("rotated-box")
-        elif type(ann) is Polygon:
-            if self.task != "segment":
-                self._lose("polygon")
-            if ann.multipart:  # type: ignore[attr-defined]
-                self._lose("polygon-multipart")
-            if ann.has_holes:  # type: ignore[attr-defined]
-                self._lose("polygon-holes")
-        else:
-            self._lose("mask")
-
     def _box_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """What the axis-aligned box of a detection or pose row is the bounds of: an xyxy (4,),
         or points (N, 2) (bounded for many rows at once in :func:`_bounds`)."""
-        self._shape_losses(ann)
         kind = type(ann)
         if kind is Box:
             return ann.corners() if ann.rotated else ann.xyxy  # type: ignore[attr-defined]
@@ -331,7 +303,6 @@ class YoloWriter:
 
     def _ring_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """The one ring a yolo-seg row holds."""
-        self._shape_losses(ann)
         if type(ann) is Box:
             return ann.corners()  # type: ignore[attr-defined]
         regions = self._regions(item, ann)
@@ -343,7 +314,6 @@ class YoloWriter:
 
     def _quad_of(self, item: Item, ann: Annotation) -> np.ndarray | None:
         """The 4 corners a yolo-obb row holds."""
-        self._shape_losses(ann)
         if type(ann) is Box:
             return ann.corners()  # type: ignore[attr-defined]
         regions = self._regions(item, ann)
@@ -376,8 +346,6 @@ class YoloWriter:
         for ann in annotations:
             if type(ann) not in _SHAPES and type(ann) is not Keypoints:
                 self.context.record_loss(ann.kind, item=item, annotation=ann)
-            elif twins and id(ann) in twins:
-                self._shape_losses(ann)  # what writing it on its own would have lost
         if twins:
             annotations = [ann for ann in annotations if id(ann) not in twins]
         for shape, points in pose_slots(annotations):
