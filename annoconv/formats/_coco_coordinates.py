@@ -18,12 +18,24 @@ import numpy as np
 
 from ..ir import Keypoints, Polygon
 
+try:
+    from . import _flatten  # type: ignore[attr-defined]  # the compiled bulk conversion (_flatten.c)
+except ImportError:  # not built: numpy below
+    _flatten = None
+
 NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
 
 
 def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
     """All values of ``lists`` as one read-only (M, width) float64 array, or None if any is not a
     finite number. ``typed``: the decoder has already refused non-numbers (bools included)."""
+    if _flatten is not None:
+        flat = _flatten.flatten(lists)  # checks what the numpy code below checks
+        if flat is None:
+            return None
+        values = np.frombuffer(flat, dtype=np.float64)
+        values.flags.writeable = False  # views inherit it
+        return values.reshape(-1, width)
     try:
         if typed:  # only ints and floats: numpy may convert them straight from the lists
             values = np.fromiter(chain.from_iterable(lists), np.float64, count=sum(map(len, lists)))
