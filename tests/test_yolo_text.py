@@ -49,7 +49,7 @@ def test_edges(encoder: Callable[..., Any]) -> None:
 
 def test_the_compiled_encoder_refuses_negative_integers() -> None:
     from annoconv.formats import _yolo_text
-    if _yolo_text._tokens is None:
+    if _yolo_text._compiled_encode is None:
         pytest.skip("the compiled encoder is not built")
     with pytest.raises(ValueError, match="token 1"):
         encode(np.array([3, -1]), np.array([False, False]), np.array([False, True]), 6)

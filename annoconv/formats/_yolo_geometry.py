@@ -19,6 +19,11 @@ import shapely
 
 from ..ir import geometry
 
+try:
+    from ._yolo_kernels import closest as _compiled_closest  # type: ignore[import-not-found]
+except ImportError:  # not built: numpy below
+    _compiled_closest = None
+
 _CHUNK = 2048  # rows of the distance matrix computed at once (bounds memory for long rings)
 
 
@@ -41,6 +46,8 @@ def without_collinear(ring: np.ndarray) -> np.ndarray:
 
 def _closest(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
     """Indices (i, j) of the closest pair a[i], b[j]; the first such pair on ties."""
+    if _compiled_closest is not None:
+        return _compiled_closest(np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64))
     best, pair = np.inf, (0, 0)
     for start in range(0, len(a), _CHUNK):
         block = a[start:start + _CHUNK]

@@ -9,7 +9,7 @@ Why not ``f"{v:.6f}"`` per value: a COCO-size YOLO-seg dataset has over a millio
 Python formatting costs ~0.4 us each. Here each token is a column of characters in one uint8
 array, digits come from repeated division by 10 (a scalar divisor: vectorized), and a mask
 drops the padding, so the cost is a few array passes over all tokens together. The compiled
-``_tokens.c``, where it was built, writes the same bytes in one pass (~10x faster).
+``_yolo_kernels.c``, where it was built, writes the same bytes in one pass (~10x faster).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 try:
-    from . import _tokens  # type: ignore[attr-defined]
+    from ._yolo_kernels import encode as _compiled_encode  # type: ignore[import-not-found]
 except ImportError:  # not built: the numpy code below
-    _tokens = None
+    _compiled_encode = None
 
 _POW10 = [10 ** k for k in range(19)]
 _ZERO, _ONE, _POINT, _SPACE, _NEWLINE = (ord(c) for c in "01. \n")
@@ -40,8 +40,8 @@ def encode(values: np.ndarray, is_fraction: np.ndarray, row_last: np.ndarray, de
     ``values``: int64 per token — the integer itself (>= 0), or for a fraction its :func:`scaled`
     value; ``is_fraction``: which tokens are fractions; ``row_last``: which tokens end a row.
     """
-    if _tokens is not None:
-        text, ends = _tokens.encode(np.ascontiguousarray(values, dtype=np.int64),
+    if _compiled_encode is not None:
+        text, ends = _compiled_encode(np.ascontiguousarray(values, dtype=np.int64),
                                     np.ascontiguousarray(is_fraction, dtype=bool),
                                     np.ascontiguousarray(row_last, dtype=bool), decimals)
         return text, np.frombuffer(ends, dtype=np.int64)

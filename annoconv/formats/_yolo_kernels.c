@@ -1,14 +1,20 @@
-/* The text of YOLO label rows (see _yolo_text.py, whose numpy code gives the same bytes).
+/* The YOLO writer's hot loops in C; the numpy code beside each gives the same results.
 
    encode(values, is_fraction, row_last, decimals) -> (text: bytes, ends: bytearray of int64)
+   The text of YOLO label rows (see _yolo_text.py).
    A token is a non-negative integer written in decimal, or a fraction given in units of
    10**-decimals and written as "%.{decimals}f" would, trailing zeros and a bare point stripped
    (0 and 1 for the ends of [0, 1]); each is followed by a space, or a newline where it ends a
-   row. Integer arithmetic only: no float formatting, so nothing depends on the C library. */
+   row. Integer arithmetic only: no float formatting, so nothing depends on the C library.
+
+   closest(a, b) -> (i, j)
+   The closest pair of vertices a[i], b[j] of two (N, 2) float64 arrays by squared distance
+   dx * dx + dy * dy, the first in (i, j) order on ties (see _yolo_geometry.py). */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -122,13 +128,55 @@ done:
     return result;
 }
 
+static PyObject *closest(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "closest takes 2 arguments");
+        return NULL;
+    }
+    Py_buffer a, b;
+    if (get_vector(args[0], &a, 8, "d", "a") < 0)
+        return NULL;
+    if (get_vector(args[1], &b, 8, "d", "b") < 0) {
+        PyBuffer_Release(&a);
+        return NULL;
+    }
+    Py_ssize_t n = a.len / 16, m = b.len / 16;
+    PyObject *result = NULL;
+    if (n == 0 || m == 0 || a.len % 16 || b.len % 16) {
+        PyErr_SetString(PyExc_ValueError, "closest: expected two non-empty (N, 2) arrays");
+    } else {
+        const double *p = a.buf, *q = b.buf;
+        double best = INFINITY;
+        Py_ssize_t bi = 0, bj = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const double x = p[2 * i], y = p[2 * i + 1];
+            for (Py_ssize_t j = 0; j < m; j++) {
+                const double dx = x - q[2 * j], dy = y - q[2 * j + 1];
+                const double d = dx * dx + dy * dy;
+                if (d < best) {
+                    best = d;
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        result = Py_BuildValue("(nn)", bi, bj);
+    }
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"closest", (PyCFunction)(void (*)(void))closest, METH_FASTCALL,
+     "closest(a, b) -> (i, j): the closest pair of vertices a[i], b[j] (see _yolo_kernels.c)."},
     {"encode", (PyCFunction)(void (*)(void))encode, METH_FASTCALL,
      "encode(values, is_fraction, row_last, decimals) -> (text, ends): YOLO row text (see _yolo_text.py)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tokens", "YOLO row text.", -1, methods,
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_yolo_kernels", "The YOLO writer's hot loops.", -1, methods,
                                     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__tokens(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__yolo_kernels(void) { return PyModule_Create(&module); }
