@@ -15,8 +15,9 @@ the coordinates are multiples of 1/1024 below 2^20 (the usual integer and half-i
 otherwise with rational arithmetic.
 
 The compiled kernel ``_spanfill.c`` (built at install where a C compiler is available) computes the
-same spans with the same float64 operations and leaves the shapes it cannot certify in int64 to
-the numpy code here; ``compiled()`` says whether it is in use.
+same spans with the same float64 operations, decides the crossings near a pixel centre in exact
+128-bit integer arithmetic, and leaves the rare shapes it cannot decide so (coordinates whose exact
+integer form needs more than 61 bits) to the numpy code here; ``compiled()`` says whether it is in use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Exact spans -> contours that ``cv2.fillPoly`` fills exactly.
+"""Exact spans -> contours that ``cv2.fillPoly`` fills exactly: how spans are painted where the
+compiled kernel (``_spanfill.c``, which fills spans directly) was not built.
 
 OpenCV's polygon fill is boundary-inclusive and draws each contour's outline, so it cannot apply
 the pixel-centre rule to arbitrary polygons. It is exact, though, on rectilinear "staircase"
