@@ -373,21 +373,27 @@ class SegmentationWriter:
             item = pending.plan.item
             for code, message, annotation_id in paint_notes(pending.plan, objects):
                 self.report.add(code, message, item=item.id, annotation=annotation_id)
-            self._hidden(pending, objects)
+            present = cv2.calcHist([objects], [0], None, [256], [0, 256]).ravel()  # pixels per value
+            self._hidden(pending, present)
             if self.void_borders:
                 self._void_borders(item, objects)
+                present = cv2.calcHist([objects], [0], None, [256], [0, 256]).ravel()
             # the class of each object index, through OpenCV's table lookup (~6x numpy's fancy indexing)
             classes = cv2.LUT(objects, pending.classes, dst=framed_map(*objects.shape, 0))
-            for folder, values, palette in (("SegmentationClass", classes, self.class_palette),
-                                            ("SegmentationObject", objects, self.object_palette)):
-                folders.write(self.root / folder / f"{pending.voc_id}.png", encode_png(values, palette, framed=True))
+            used = np.flatnonzero(present)  # the largest value of each map, for its palette, without a scan
+            for folder, values, palette, top in (
+                    ("SegmentationClass", classes, self.class_palette, int(pending.classes[used].max())),
+                    ("SegmentationObject", objects, self.object_palette, int(used[-1]))):
+                folders.write(self.root / folder / f"{pending.voc_id}.png",
+                              encode_png(values, palette, top=top, framed=True))
             self.written += 1
         self.pending = []
 
-    def _hidden(self, pending: _Pending, objects: np.ndarray) -> None:
+    def _hidden(self, pending: _Pending, visible: np.ndarray) -> None:
         """Report objects partly hidden under later shapes (wholly hidden single shapes are in
         paint_notes): own pixels (the spans burn() kept, mask pixels) minus the pixels showing the
-        object. Only objects whose extent meets another's are counted."""
+        object (``visible``: the object map's pixel count of each value). Only objects whose
+        extent meets another's are counted."""
         plan = pending.plan
         steps = plan.steps
         if len(steps) < 2:
@@ -402,8 +408,7 @@ class SegmentationWriter:
             return
         step_of = {id(shape): step for step, (shape, _) in enumerate(steps)}
         shapes_of = dict(pending.painted)
-        visible = cv2.calcHist([objects], [0], None, [256], [0, 256]).ravel()  # pixels per value
-        height, width = objects.shape
+        height, width = plan.size
         for k in sorted(candidates):
             shapes = [shape for shape in shapes_of[k] if not shape.iscrowd]
             masks = [shape for shape in shapes if type(shape) is Mask]
@@ -439,6 +444,8 @@ def _union(spans: Sequence[Spans], masks: Sequence[Annotation], height: int, wid
         return int(np.count_nonzero(covered))
     if not len(row):
         return 0
+    if len(spans) == 1 and spans[0].shape[0] == spans[0].shape[-1]:
+        return int((stop - start).sum())  # one region: its spans never overlap
     # Intervals on one line: row r's columns shifted by r * (width + 1) never reach another row's.
     order = np.lexsort((start, row))
     low = start[order] + row[order] * (width + 1)
