@@ -18,20 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static int get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *formats, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    const char *format = view->format ? view->format : "B";
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@')
-        format++;
-    if (view->itemsize != itemsize || strlen(format) != 1 || strchr(formats, format[0]) == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %zd-byte items of type '%s', got '%s'",
-                     name, itemsize, formats, view->format ? view->format : "B");
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
+#include "../_vector.h"
 
 /* Decimal digits of v >= 0 at p; returns the end. */
 static char *put_integer(char *p, uint64_t v) {

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../_vector.h"
+
 #define HALF_FAR (549755813888.0)     /* 2^39: crossings of such edges cannot overflow */
 
 typedef struct {
@@ -49,22 +51,6 @@ static int grow(Growing *g, Py_ssize_t need) {
     }
     g->data = data;
     g->capacity = capacity;
-    return 0;
-}
-
-/* A C-contiguous buffer of `itemsize`-byte items of one of the `formats` (struct codes). */
-static int get_vector(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *formats, const char *name) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
-        return -1;
-    const char *format = view->format ? view->format : "B";
-    if (format[0] == '<' || format[0] == '=' || format[0] == '@')
-        format++;
-    if (view->itemsize != itemsize || strlen(format) != 1 || strchr(formats, format[0]) == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a contiguous array of %zd-byte items of type '%s', got '%s'",
-                     name, itemsize, formats, view->format ? view->format : "B");
-        PyBuffer_Release(view);
-        return -1;
-    }
     return 0;
 }
 
