@@ -20,4 +20,5 @@ def test_the_kernels_are_built_where_a_c_compiler_is() -> None:
     assert spans.compiled(), "annoconv/raster/_spanfill.c was not built: reinstall with pip install -e ."
     assert _yolo_text._compiled_encode is not None, \
         "annoconv/formats/_yolo_kernels.c was not built: reinstall with pip install -e ."
-    assert _coco_coordinates._flatten is not None, "annoconv/formats/_flatten.c was not built: reinstall with pip install -e ."
+    assert _coco_coordinates._flatten is not None, \
+        "annoconv/formats/_flatten.c was not built: reinstall with pip install -e ."

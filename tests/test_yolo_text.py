@@ -24,7 +24,8 @@ def _python(value: float, decimals: int) -> str:
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 15), st.lists(st.tuples(st.booleans(), st.floats(0, 1), st.integers(0, 10 ** 7),
                                               st.booleans()), min_size=1, max_size=60))
-def test_tokens_match_python_formatting(encoder: Callable[..., Any], decimals: int, tokens: list[tuple[bool, float, int, bool]]) -> None:
+def test_tokens_match_python_formatting(encoder: Callable[..., Any], decimals: int,
+                                        tokens: list[tuple[bool, float, int, bool]]) -> None:
     is_fraction = np.array([t[0] for t in tokens])
     fractions = np.round(np.array([t[1] for t in tokens]), decimals)
     integers = np.array([t[2] for t in tokens], dtype=np.int64)

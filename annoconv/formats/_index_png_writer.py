@@ -22,7 +22,7 @@ from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable, paintable
 from ..raster.render import RenderJob, render_items
 from ..report import Code
-from ._base import FEATURES, Context, loss_counts, report_split_groups, report_unkept_ids
+from ._base import Context, loss_counts, report_split_groups, report_unkept_ids
 from ._paths import inside, without_suffix
 
 SIDECAR = "labels.json"
