@@ -20,7 +20,7 @@ from ..errors import OptionError, SchemaError
 from ..ir import Dataset, Item, Label
 from ..raster.palette import label_palette, named_palette
 from ..raster.rasterize import LINE_KINDS, drawable, paintable
-from ..raster.render import RenderJob, render_items
+from ..raster.render import RenderJob, instance_table, render_items
 from ..report import Code
 from ._base import Context, loss_counts, report_split_groups, report_unkept_ids
 from ._paths import inside, without_suffix
@@ -94,7 +94,7 @@ def write_index_pngs(dataset: Dataset, root: Path, context: Context, mode: str) 
         if item.attributes:
             entry["attributes"] = item.attributes
         if mode == "instance":
-            entry["instances"] = result.instances
+            entry["instances"] = instance_table(item, result.instances)
             if result.ignore is not None:
                 entry["ignore"] = result.ignore
         images.append(entry)

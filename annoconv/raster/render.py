@@ -29,7 +29,8 @@ CHUNK = 48  # images per vectorized burn (measured: 16-64 are within a few per c
 class Rendered:
     """What rendering one item gave: its instance table (instance maps) and what was lost."""
 
-    instances: list[dict[str, Any]] | None
+    # instance maps: (index, position of its annotation in the item) per instance, in index order
+    instances: list[tuple[int, int]] | None
     notes: list[Note]
     ignore: int | None = None  # the value crowd regions were painted with, if any
 
@@ -58,13 +59,22 @@ def _plan(item: Item, job: RenderJob) -> Plan:
                           line_width=job.line_width)
 
 
-def _instances(plan: Plan) -> list[dict[str, Any]]:
-    """Each instance index's label, annotation id and crowd flag (crowd regions painted with the
-    shared ignore value are not instances and are left out)."""
+def _instances(plan: Plan) -> list[tuple[int, int]]:
+    """Each instance index and the position of its annotation in the item, in index order (crowd
+    regions painted with the shared ignore value are not instances and are left out). Positions,
+    not the annotations' labels and ids: a worker process that touched every id (to send it back)
+    would copy the memory pages holding them, which costs more than building the table."""
+    position = {id(annotation): k for k, annotation in enumerate(plan.item.annotations)}
+    return sorted((value, position[id(annotation)]) for annotation, value in plan.steps
+                  if not (annotation.iscrowd and value == plan.ignore))
+
+
+def instance_table(item: Item, instances: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """The instances of a rendered item as the sidecar lists them: index, label, annotation id and
+    crowd flag (from :attr:`Rendered.instances`)."""
     table = []
-    for annotation, value in sorted(plan.steps, key=lambda step: step[1]):
-        if annotation.iscrowd and value == plan.ignore:
-            continue
+    for value, position in instances:
+        annotation = item.annotations[position]
         entry: dict[str, Any] = {"index": value, "label": annotation.label, "id": annotation.id}
         if annotation.iscrowd:
             entry["iscrowd"] = True
