@@ -56,11 +56,28 @@ class _Progress:
             self.bar = None
 
 
+class _Version(argparse.Action):
+    """--version: the version and the compiled kernels in use (each has a slower numpy fallback,
+    used where no C compiler was there at install time)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from .formats import _coco_coordinates, _yolo_text
+        from .raster import spans
+        kernels = {"spans": spans.compiled(), "yolo": _yolo_text._compiled_encode is not None,
+                   "coco-coordinates": _coco_coordinates._flatten is not None}
+        built = [name for name, present in kernels.items() if present]
+        missing = [name for name, present in kernels.items() if not present]
+        print(f"annoconv {__version__}; compiled kernels: {', '.join(built) or 'none'}"
+              + (f" (numpy fallback for {', '.join(missing)})" if missing else ""))
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="annoconv", description="Convert image-annotation datasets between formats, reporting every loss.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"annoconv {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and which compiled "
+                        "kernels are in use, and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     convert = commands.add_parser(

@@ -556,3 +556,13 @@ def test_python_dash_m_exit_code(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == EXIT_READ
     assert result.stderr.startswith("error:")
+
+
+def test_version_names_the_compiled_kernels_and_the_fallbacks(capsys: pytest.CaptureFixture[str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from annoconv.raster import spans
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith(f"annoconv {annoconv.__version__}; compiled kernels: ")
+    monkeypatch.setattr(spans, "_spanfill", None)
+    assert main(["--version"]) == 0
+    assert "numpy fallback for spans" in capsys.readouterr().out
