@@ -27,7 +27,7 @@ CHUNK = 48  # images per vectorized burn (measured: 16-64 are within a few per c
 
 @dataclass(frozen=True)
 class Rendered:
-    """What rendering one item gave: its instance table (instance maps) and what was lost."""
+    """What rendering one item gave: its instances (instance maps; see :func:`instance_table`) and what was lost."""
 
     # instance maps: (index, position of its annotation in the item) per instance, in index order
     instances: list[tuple[int, int]] | None
