@@ -61,10 +61,11 @@ class _Version(argparse.Action):
     used where no C compiler was there at install time)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
-        from .formats import _coco_coordinates, _yolo_text
+        from . import _numbers
+        from .formats import _yolo_text
         from .raster import spans
         kernels = {"spans": spans.compiled(), "yolo": _yolo_text._compiled_encode is not None,
-                   "coco-coordinates": _coco_coordinates._flatten is not None}
+                   "coordinates": _numbers._flatten is not None}
         built = [name for name, present in kernels.items() if present]
         missing = [name for name, present in kernels.items() if not present]
         print(f"annoconv {__version__}; compiled kernels: {', '.join(built) or 'none'}"

@@ -17,15 +17,14 @@ from itertools import chain
 from math import isfinite
 from typing import Any
 
-import msgspec
 import numpy as np
 
+from annoconv._numbers import NUMBER_TYPES, flat_numbers
 from annoconv.ir import Box, Item, Keypoints
 from annoconv.report import Code, Report, Severity
 
 from .mapping_labels import kind_of
 
-NUMBERS = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
 BOX, POLYGON, SEGMENTATION, LINE, POINT, POSE = range(6)
 
 
@@ -132,24 +131,16 @@ def _chunk_count(kind: int, structure: Any) -> int:
     return sum(structure) if kind == SEGMENTATION else 1
 
 
-_CHUNKS = list[list[float]]  # msgspec refuses bools, strings and null for float, in C
-
-
 def _bulk(chunks: list[list[Any]], width: int = 2) -> np.ndarray | None:
     """All values of ``chunks`` as one read-only float64 array, or None if any is not a finite
     number; ``width`` 3: [x, y, v] triples, whose v must also be 0 or 1."""
-    try:
-        msgspec.convert(chunks, _CHUNKS)
-        values = np.fromiter(chain.from_iterable(chunks), np.float64, count=sum(map(len, chunks)))
-    except (msgspec.ValidationError, TypeError, ValueError, OverflowError):
-        return None
-    if not np.isfinite(values).all():
+    values = flat_numbers(chunks)
+    if values is None:
         return None
     if width == 3:
         visibility = values[2::3]
         if not ((visibility == 0) | (visibility == 1)).all():
             return None
-    values.flags.writeable = False  # views inherit it
     return values
 
 
@@ -158,12 +149,12 @@ def _first_bad(parts: list[tuple[int, Any, list[list[Any]], Any]]) -> tuple[str,
     for kind, _, chunks, structure in parts:
         for position, chunk in enumerate(chunks):
             for i, value in enumerate(chunk):
-                if type(value) in NUMBERS and isfinite(value):
+                if type(value) in NUMBER_TYPES and isfinite(value):
                     if kind != POSE or i % 3 != 2 or value == 0 or value == 1:
                         continue
                     problem = f"keypoint visibility must be 1 (visible) or 0 (invisible), got {value!r}"
                 else:
-                    problem = f"coordinates must be finite numbers, got {value!r}" if type(value) in NUMBERS else \
+                    problem = f"coordinates must be finite numbers, got {value!r}" if type(value) in NUMBER_TYPES else \
                         f"coordinates must be numbers, got {kind_of(value)}"
                 return _value_path(kind, structure, position, i), problem
     return None

@@ -48,11 +48,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from annoconv._numbers import NUMBER_TYPES
 from annoconv.errors import AnnoconvError, SchemaError
 from annoconv.ir import Box, ImageRef, Item, Keypoints, LabelSet, Point, Polygon, Polyline, Tag
 from annoconv.report import Code, Report
 
-from .mapping_coordinates import BOX, LINE, NUMBERS, POINT, POLYGON, POSE, SEGMENTATION, DeferredCoordinates, Pending
+from .mapping_coordinates import BOX, LINE, POINT, POLYGON, POSE, SEGMENTATION, DeferredCoordinates, Pending
 from .mapping_geometry import circle_max_deviation, circle_ring
 from .mapping_labels import P, TYPES, detached, keys_of, kind_of, parse_color
 
@@ -162,7 +163,7 @@ class TaskReader:
             if key in task:
                 extras[P + key] = value  # unknown size, written back as it was
             return None
-        if type(value) not in NUMBERS or value < 0 or value != int(value):
+        if type(value) not in NUMBER_TYPES or value < 0 or value != int(value):
             raise SchemaError(f"'{key}' must be a positive integer, got {value!r}", location=f"{at}.{key}",
                               item=describe)
         return int(value)
@@ -222,7 +223,7 @@ class TaskReader:
                               location=at + ".value", item=describe)
         score = get("confidenceScore")
         if score is not None:
-            if type(score) not in NUMBERS or not isfinite(score):
+            if type(score) not in NUMBER_TYPES or not isfinite(score):
                 raise SchemaError(f"'confidenceScore' must be a finite number, got {score!r}",
                                   location=at + ".confidenceScore", item=describe)
             score = float(score)
@@ -319,7 +320,7 @@ class TaskReader:
                 extras[P + "rotation"] = None
             return extras
         rotation = raw["rotation"]
-        if rotation is not None and (type(rotation) not in NUMBERS or not isfinite(rotation)):
+        if rotation is not None and (type(rotation) not in NUMBER_TYPES or not isfinite(rotation)):
             raise SchemaError(f"'rotation' must be a finite number of degrees, got {rotation!r}",
                               location=at + ".rotation", item=describe)
         if atype != "bbox" and (rotation or atype not in ROTATION_TYPES):
@@ -397,7 +398,7 @@ class TaskReader:
                 raise SchemaError(f"keypoint value must be [x, y, v] or [], got {kind_of(xyv)}",
                                   location=f"{at}.keypoints[{j}].value", item=describe)
             v = xyv[2]
-            if (v != 1 and v != 0) or type(v) not in NUMBERS:  # x and y are checked in bulk
+            if (v != 1 and v != 0) or type(v) not in NUMBER_TYPES:  # x and y are checked in bulk
                 raise SchemaError(f"keypoint visibility must be 1 (visible) or 0 (invisible), got {v!r}",
                                   location=f"{at}.keypoints[{j}].value[2]", item=describe)
             values += xyv
@@ -424,7 +425,7 @@ class TaskReader:
     def _circle(self, raw: dict[str, Any], common: _Common, extras: dict[str, Any], at: str,
                 describe: str) -> Polygon:
         points = raw.get("points")
-        if type(points) is not list or len(points) != 3 or not all(type(v) in NUMBERS for v in points):
+        if type(points) is not list or len(points) != 3 or not all(type(v) in NUMBER_TYPES for v in points):
             size = f"{len(points)} values" if type(points) is list else kind_of(points)
             raise SchemaError(f"circle 'points' must be 3 numbers cx, cy, r, got {size}", location=at + ".points",
                               item=describe)

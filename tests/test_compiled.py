@@ -9,7 +9,8 @@ import sysconfig
 
 import pytest
 
-from annoconv.formats import _coco_coordinates, _yolo_text
+from annoconv import _numbers
+from annoconv.formats import _yolo_text
 from annoconv.raster import spans
 
 
@@ -20,5 +21,4 @@ def test_the_kernels_are_built_where_a_c_compiler_is() -> None:
     assert spans.compiled(), "annoconv/raster/_spanfill.c was not built: reinstall with pip install -e ."
     assert _yolo_text._compiled_encode is not None, \
         "annoconv/formats/_yolo_kernels.c was not built: reinstall with pip install -e ."
-    assert _coco_coordinates._flatten is not None, \
-        "annoconv/formats/_flatten.c was not built: reinstall with pip install -e ."
+    assert _numbers._flatten is not None, "annoconv/_flatten.c was not built: reinstall with pip install -e ."

@@ -10,47 +10,18 @@ again converting each annotation on its own, which is slower but names the exact
 
 from __future__ import annotations
 
-from array import array
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
+from .._numbers import flat_numbers
 from ..ir import Keypoints, Polygon
-
-try:
-    from . import _flatten  # type: ignore[attr-defined]  # the compiled bulk conversion (_flatten.c)
-except ImportError:  # not built: numpy below
-    _flatten = None
-
-NUMBER_TYPES = frozenset({int, float})  # what JSON numbers decode to (bool excluded)
-
 
 def _bulk(lists: list[list[Any]], width: int, typed: bool) -> np.ndarray | None:
     """All values of ``lists`` as one read-only (M, width) float64 array, or None if any is not a
     finite number. ``typed``: the decoder has already refused non-numbers (bools included)."""
-    if _flatten is not None:
-        flat = _flatten.flatten(lists)  # checks what the numpy code below checks
-        if flat is None:
-            return None
-        values = np.frombuffer(flat, dtype=np.float64)
-        values.flags.writeable = False  # views inherit it
-        return values.reshape(-1, width)
-    try:
-        if typed:  # only ints and floats: numpy may convert them straight from the lists
-            values = np.fromiter(chain.from_iterable(lists), np.float64, count=sum(map(len, lists)))
-        else:
-            flat = list(chain.from_iterable(lists))
-            if not {*map(type, flat)} <= NUMBER_TYPES:  # array('d') would take True as 1.0
-                return None
-            # array('d') converts in C and refuses strings, null and nested lists (numpy would parse "1.5").
-            values = np.frombuffer(array("d", flat), dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if not np.isfinite(values).all():
-        return None
-    values.flags.writeable = False  # views inherit it
-    return values.reshape(-1, width)
+    values = flat_numbers(lists, typed)
+    return values.reshape(-1, width) if values is not None else None
 
 
 def _lengths(lists: list[Any], width: int, min_rows: int) -> np.ndarray | None:

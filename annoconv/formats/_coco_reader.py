@@ -32,11 +32,11 @@ import numpy as np
 from msgspec import UNSET
 
 from .._io import load_json
+from .._numbers import NUMBER_TYPES as _NUMBER_TYPES
 from ..errors import AnnoconvError, SchemaError
 from ..ir import Box, Caption, Dataset, ImageRef, Item, Keypoints, Label, LabelSet, Mask, Polygon, Tag
 from ..report import Code
 from ._base import Context
-from ._coco_coordinates import NUMBER_TYPES as _NUMBER_TYPES
 from ._coco_coordinates import DeferredCoordinates
 from ._coco_typed import DECODER as TYPED_DECODER
 from ._coco_typed import TypedAnnotation, TypedFile
