@@ -1,4 +1,4 @@
-/* JSON number lists -> one float64 buffer: the bulk conversion of _coco_coordinates.py in C.
+/* JSON number lists -> one float64 buffer: the bulk conversion of _numbers.py in C.
 
    flatten(lists) -> bytearray | None
    The values of a list of lists, in order, as native float64. None when any inner object is not
